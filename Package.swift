@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: CLinux ← Kernel ← {OCI, Netlink, Cgroups} ← Container ← CoveCLI ← cove.
+let package = Package(
+    name: "Cove",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cove", targets: ["cove"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .target(name: "CLinux"),
+        .target(name: "Kernel", dependencies: [
+            "CLinux",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "OCI"),
+        .target(name: "Netlink", dependencies: ["Kernel", "CLinux"]),
+        .target(name: "Cgroups", dependencies: ["Kernel"]),
+        .target(name: "Container", dependencies: ["Kernel", "OCI", "Netlink", "Cgroups", "CLinux"]),
+        .target(name: "CoveCLI", dependencies: [
+            "Kernel", "OCI", "Netlink", "Cgroups", "Container", "CLinux",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cove", dependencies: ["CoveCLI"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "CLinux"]),
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["cove"]),
+    ]
+)

@@ -1,0 +1,91 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+struct clone_args;
+struct cove_open_how;
+
+int cove_unshare(int flags) { return unshare(flags); }
+int cove_setns(int fd, int nstype) { return setns(fd, nstype); }
+pid_t cove_fork(void) { return fork(); }
+long cove_clone3(struct clone_args *args, size_t size) { return syscall(SYS_clone3, args, size); }
+
+int cove_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int cove_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
+int cove_openat(int dirfd, const char *path, int flags, mode_t mode) { return openat(dirfd, path, flags, mode); }
+int cove_openat2(int dirfd, const char *path, struct cove_open_how *how) {
+    return (int)syscall(SYS_openat2, dirfd, path, how, 3 * sizeof(unsigned long long));
+}
+int cove_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+int cove_fcntl(int fd, int cmd, long arg) { return fcntl(fd, cmd, arg); }
+
+int cove_pivot_root(const char *new_root, const char *put_old) { return (int)syscall(SYS_pivot_root, new_root, put_old); }
+int cove_sethostname(const char *name, size_t len) { return sethostname(name, len); }
+int cove_setdomainname(const char *name, size_t len) { return setdomainname(name, len); }
+
+int cove_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+int cove_pidfd_send_signal(int pidfd, int sig, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}
+
+int cove_capget(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d) { return (int)syscall(SYS_capget, h, d); }
+int cove_capset(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d) { return (int)syscall(SYS_capset, h, d); }
+int cove_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return prctl(option, a2, a3, a4, a5);
+}
+int cove_ioctl(int fd, unsigned long request, unsigned long arg) { return ioctl(fd, request, arg); }
+int cove_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+
+int cove_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
+int cove_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
+
+int cove_execvpe(const char *file, char *const argv[], char *const envp[]) { return execvpe(file, argv, envp); }
+
+int cove_WIFEXITED(int s) { return WIFEXITED(s); }
+int cove_WEXITSTATUS(int s) { return WEXITSTATUS(s); }
+int cove_WIFSIGNALED(int s) { return WIFSIGNALED(s); }
+int cove_WTERMSIG(int s) { return WTERMSIG(s); }
+
+ssize_t cove_send_fd(int sock, int fd, const void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t cove_recv_fd(int sock, int *fd, void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    *fd = -1;
+    if (n < 0) return n;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+    return n;
+}
+
+unsigned int cove_major(dev_t d) { return major(d); }
+unsigned int cove_minor(dev_t d) { return minor(d); }
+dev_t cove_makedev(unsigned int ma, unsigned int mi) { return makedev(ma, mi); }
+
+int cove_errno(void) { return errno; }

@@ -1,0 +1,95 @@
+// CLinux: only what Swift cannot import directly — calls Swift's Glibc module hides (GNU extensions),
+// calls glibc lacks, variadic calls, and function-like macros. No logic lives here.
+//
+// Only <stdint.h>, <sys/types.h> and kernel UAPI headers are included: glibc headers compiled with
+// _GNU_SOURCE here would clash with Swift's own Glibc module. The wrappers are built in CLinux.c.
+#ifndef COVE_CLINUX_H
+#define COVE_CLINUX_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/sched.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <linux/prctl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/veth.h>
+#include <linux/if_arp.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ioctl request numbers built with _IO(), which Swift cannot evaluate */
+static const unsigned long COVE_NS_GET_USERNS = NS_GET_USERNS;
+static const unsigned long COVE_NS_GET_PARENT = NS_GET_PARENT;
+static const unsigned long COVE_NS_GET_NSTYPE = NS_GET_NSTYPE;
+static const unsigned long COVE_NS_GET_OWNER_UID = NS_GET_OWNER_UID;
+
+/* openat2(2) */
+#define COVE_RESOLVE_NO_XDEV 0x01
+#define COVE_RESOLVE_NO_MAGICLINKS 0x02
+#define COVE_RESOLVE_NO_SYMLINKS 0x04
+#define COVE_RESOLVE_BENEATH 0x08
+#define COVE_RESOLVE_IN_ROOT 0x10
+struct cove_open_how { uint64_t flags; uint64_t mode; uint64_t resolve; };
+
+/* unshare(2), setns(2), fork(2), clone3(2) */
+int cove_unshare(int flags);
+int cove_setns(int fd, int nstype);
+pid_t cove_fork(void);
+long cove_clone3(struct clone_args *args, size_t size);
+
+/* pipe2(2), open(2)/openat(2) with a mode, openat2(2), close_range(2), fcntl(2) */
+int cove_pipe2(int fds[2], int flags);
+int cove_open(const char *path, int flags, mode_t mode);
+int cove_openat(int dirfd, const char *path, int flags, mode_t mode);
+int cove_openat2(int dirfd, const char *path, struct cove_open_how *how);
+int cove_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int cove_fcntl(int fd, int cmd, long arg);
+
+/* pivot_root(2), sethostname(2), setdomainname(2) */
+int cove_pivot_root(const char *new_root, const char *put_old);
+int cove_sethostname(const char *name, size_t len);
+int cove_setdomainname(const char *name, size_t len);
+
+/* pidfd_open(2), pidfd_send_signal(2) */
+int cove_pidfd_open(pid_t pid, unsigned int flags);
+int cove_pidfd_send_signal(int pidfd, int sig, unsigned int flags);
+
+/* capget(2), capset(2), prctl(2), ioctl(2) */
+int cove_capget(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d);
+int cove_capset(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d);
+int cove_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+int cove_ioctl(int fd, unsigned long request, unsigned long arg);
+int cove_ioctl_ptr(int fd, unsigned long request, void *arg);
+
+/* setresuid(2), setresgid(2) */
+int cove_setresuid(uid_t r, uid_t e, uid_t s);
+int cove_setresgid(gid_t r, gid_t e, gid_t s);
+
+/* execvpe(3) */
+int cove_execvpe(const char *file, char *const argv[], char *const envp[]);
+
+/* wait(2) status macros */
+int cove_WIFEXITED(int s);
+int cove_WEXITSTATUS(int s);
+int cove_WIFSIGNALED(int s);
+int cove_WTERMSIG(int s);
+
+/* SCM_RIGHTS: send or receive one file descriptor over a unix socket (sendmsg/recvmsg with cmsg macros) */
+ssize_t cove_send_fd(int sock, int fd, const void *data, size_t len);
+ssize_t cove_recv_fd(int sock, int *fd, void *data, size_t len);
+
+/* device numbers */
+unsigned int cove_major(dev_t d);
+unsigned int cove_minor(dev_t d);
+dev_t cove_makedev(unsigned int ma, unsigned int mi);
+
+int cove_errno(void);
+
+#endif

@@ -1,0 +1,1 @@
+// The Cgroups module: see README's module map.

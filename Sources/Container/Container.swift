@@ -1,0 +1,1 @@
+// The Container module: see README's module map.

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CLinux
+import Kernel
+
+/// Entry point: picks the command, runs it, and turns errors into one line on stderr and an exit code.
+public enum CoveMain {
+    public static func run() -> Never {
+        let args = Array(CommandLine.arguments.dropFirst())
+        // util-linux style commands parse their own options (optional values such as --mount[=FILE]
+        // and stop-at-first-argument semantics that ArgumentParser does not model).
+        if let first = args.first, let tool = ToolCommands.table[first] {
+            exit(tool(Array(args.dropFirst())))
+        }
+        do {
+            var command = try Cove.parseAsRoot(args)
+            try command.run()
+            exit(0)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch let error as SyscallError {
+            printError(error.description)
+            exit(1)
+        } catch let error as CoveError {
+            printError(error.description)
+            exit(1)
+        } catch {
+            Cove.exit(withError: error)
+        }
+    }
+}
+
+/// One line on stderr, prefixed `cove: `.
+public func printError(_ message: String) {
+    fputs("cove: \(message)\n", stderr)
+}
+
+struct Cove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cove",
+        abstract: "Linux namespaces toolkit and OCI container runtime.",
+        discussion: """
+        Namespace tools (util-linux style options; see 'cove <tool> --help'):
+          unshare   run a program in new namespaces
+          enter     run a program in the namespaces of another process (nsenter)
+        """,
+        version: CoveVersion.string,
+        subcommands: [NS.self]
+    )
+}
+
+enum CoveVersion {
+    static let string = "cove version 0.1.0\nspec: 1.3.0"
+}

@@ -1,0 +1,1 @@
+// The Netlink module: see README's module map.

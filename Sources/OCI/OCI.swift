@@ -1,0 +1,1 @@
+// The OCI module: see README's module map.

@@ -1,0 +1,3 @@
+import CoveCLI
+
+CoveMain.run()

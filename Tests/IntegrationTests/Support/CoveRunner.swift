@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+/// Shared helpers for integration tests: run the built `cove` binary, make busybox root filesystems,
+/// and check that nothing was left behind. Tests use these rather than re-implementing them.
+enum Host {
+    static let isRoot = geteuid() == 0
+    static let rootReason: Comment = "needs root: creates real namespaces, mounts and devices"
+
+    /// The unprivileged user CI creates for rootless tests (see .ci/run).
+    static let testUser = "covetest"
+    static var hasTestUser: Bool { getpwnam(testUser) != nil }
+}
+
+struct RunResult: CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var description: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+}
+
+enum Cove {
+    /// The `cove` binary built beside the test bundle (same build directory, whatever --scratch-path).
+    static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["COVE_BIN"] { return env }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // The test runner may live inside a .xctest bundle directory.
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("cove").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        fatalError("cove binary not found next to \(exe.path); set COVE_BIN")
+    }
+
+    /// Runs `cove ARGS` and collects its output. `user` runs it through setpriv as that unprivileged user.
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil, user: String? = nil, env: [String: String]? = nil,
+                    timeout: TimeInterval = 60) throws -> RunResult {
+        try Shell.run([binary] + args, stdin: stdin, user: user, env: env, timeout: timeout)
+    }
+}
+
+enum Shell {
+    /// Runs a program (no shell) and collects exit status (128+N for a signal), stdout and stderr.
+    @discardableResult
+    static func run(_ argv: [String], stdin: String? = nil, user: String? = nil, env: [String: String]? = nil,
+                    timeout: TimeInterval = 60) throws -> RunResult {
+        var argv = argv
+        if let user {
+            argv = ["setpriv", "--reuid=\(user)", "--regid=\(user)", "--init-groups", "--reset-env", "--"] + argv
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : try which(argv[0]))
+        p.arguments = Array(argv.dropFirst())
+        if let env { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
+        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        p.standardInput = inPipe
+        try p.run()
+        if let stdin { inPipe.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        try? inPipe.fileHandleForWriting.close()
+        // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+        var out = Data(), err = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { out = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            p.terminate()
+            throw TestFailure("timed out after \(timeout)s: \(argv.joined(separator: " "))")
+        }
+        p.waitUntilExit()
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return RunResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    static func which(_ name: String) throws -> String {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        throw TestFailure("\(name) not found in PATH")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A private temporary directory removed (with anything mounted under it unmounted first) at the end.
+final class TempDir {
+    let path: String
+
+    init(_ tag: String = "cove-test") throws {
+        var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
+        path = String(cString: p)
+    }
+
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    deinit {
+        for m in Leftovers.mounts(under: path).reversed() { umount2(m, MNT_DETACH) }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+enum Leftovers {
+    /// Mount points at or under `prefix` in the host's mount table.
+    static func mounts(under prefix: String) -> [String] {
+        let info = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard f.count > 4 else { return nil }
+            let mp = String(f[4]).replacingOccurrences(of: "\\040", with: " ")
+            return (mp == prefix || mp.hasPrefix(prefix + "/")) ? mp : nil
+        }
+    }
+
+    /// PIDs of processes whose command line contains `marker` (tests put a unique marker in argv).
+    static func processes(containing marker: String) -> [Int32] {
+        let me = getpid()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }.filter { pid in
+            guard pid != me, let d = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: d, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(marker)
+        }
+    }
+}
+
+/// A unique short name for things a test creates (netns, veth, container ids): tag + pid + counter.
+enum UniqueName {
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+    static func make(_ tag: String) -> String {
+        lock.lock(); defer { lock.unlock() }
+        counter += 1
+        return "\(tag)\(getpid() % 100000)x\(counter)"
+    }
+}
+
+/// A busybox root filesystem made from Debian's busybox-static (/bin/busybox), one symlink per applet.
+enum BusyboxRootfs {
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/bin/busybox") }
+
+    static func make(at root: String) throws {
+        let fm = FileManager.default
+        for d in ["bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "usr/bin", "usr/sbin", "var", "run"] {
+            try fm.createDirectory(atPath: "\(root)/\(d)", withIntermediateDirectories: true)
+        }
+        try fm.copyItem(atPath: "/bin/busybox", toPath: "\(root)/bin/busybox")
+        let list = try Shell.run(["/bin/busybox", "--list"]).stdout.split(separator: "\n")
+        for applet in list where applet != "busybox" {
+            try? fm.createSymbolicLink(atPath: "\(root)/bin/\(applet)", withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".write(toFile: "\(root)/etc/passwd", atomically: true, encoding: .utf8)
+        try "root:x:0:\nnogroup:x:65534:\n".write(toFile: "\(root)/etc/group", atomically: true, encoding: .utf8)
+        chmod("\(root)/tmp", 0o1777)
+    }
+}
