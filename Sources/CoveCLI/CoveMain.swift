@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLinux
+import Glibc
 import Kernel
 
 /// Entry point: picks the command, runs it, and turns errors into one line on stderr and an exit code.
@@ -44,7 +45,7 @@ struct Cove: ParsableCommand {
           enter     run a program in the namespaces of another process (nsenter)
         """,
         version: CoveVersion.string,
-        subcommands: [NS.self]
+        subcommands: []
     )
 }
 
