@@ -21,13 +21,15 @@ let package = Package(
         .target(name: "OCI"),
         .target(name: "Netlink", dependencies: ["Kernel", "CLinux"]),
         .target(name: "Cgroups", dependencies: ["Kernel"]),
+        // The namespace toolkit's logic (unshare, enter, ns list): util-linux behaviour over the Kernel layer.
+        .target(name: "Toolkit", dependencies: ["Kernel", "CLinux"]),
         .target(name: "Container", dependencies: ["Kernel", "OCI", "Netlink", "Cgroups", "CLinux"]),
         .target(name: "CoveCLI", dependencies: [
-            "Kernel", "OCI", "Netlink", "Cgroups", "Container", "CLinux",
+            "Kernel", "OCI", "Netlink", "Cgroups", "Container", "Toolkit", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cove", dependencies: ["CoveCLI"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel", "CLinux"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Toolkit", "CLinux"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
