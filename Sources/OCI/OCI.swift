@@ -1,1 +1,0 @@
-// The OCI module: see README's module map.

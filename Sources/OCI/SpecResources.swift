@@ -1,0 +1,100 @@
+import FoundationEssentials
+
+/// `linux.resources`: the full shape of the spec. Applying it is the cgroup manager's job (issue 5); the
+/// Container module converts it to the Cgroups module's own types.
+public struct Resources: Codable, Equatable, Sendable {
+    public var devices: [DeviceRule]?
+    public var memory: Memory?
+    public var cpu: CPU?
+    public var pids: Pids?
+    public var blockIO: BlockIO?
+    public var hugepageLimits: [HugepageLimit]?
+    public var network: Network?
+    public var rdma: [String: Rdma]?
+    public var unified: [String: String]?
+
+    public init() {}
+
+    public struct DeviceRule: Codable, Equatable, Sendable {
+        public var allow: Bool
+        public var type: String?
+        public var major: Int64?
+        public var minor: Int64?
+        public var access: String?
+        public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String? = nil) {
+            self.allow = allow
+            self.type = type
+            self.major = major
+            self.minor = minor
+            self.access = access
+        }
+    }
+
+    public struct Memory: Codable, Equatable, Sendable {
+        public var limit: Int64?
+        public var reservation: Int64?
+        public var swap: Int64?
+        public var kernel: Int64?
+        public var kernelTCP: Int64?
+        public var swappiness: UInt64?
+        public var disableOOMKiller: Bool?
+        public var useHierarchy: Bool?
+        public var checkBeforeUpdate: Bool?
+    }
+
+    public struct CPU: Codable, Equatable, Sendable {
+        public var shares: UInt64?
+        public var quota: Int64?
+        public var burst: UInt64?
+        public var period: UInt64?
+        public var realtimeRuntime: Int64?
+        public var realtimePeriod: UInt64?
+        public var cpus: String?
+        public var mems: String?
+        public var idle: Int64?
+    }
+
+    public struct Pids: Codable, Equatable, Sendable {
+        public var limit: Int64
+    }
+
+    public struct BlockIO: Codable, Equatable, Sendable {
+        public struct WeightDevice: Codable, Equatable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var weight: UInt16?
+            public var leafWeight: UInt16?
+        }
+        public struct ThrottleDevice: Codable, Equatable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var rate: UInt64?
+        }
+        public var weight: UInt16?
+        public var leafWeight: UInt16?
+        public var weightDevice: [WeightDevice]?
+        public var throttleReadBpsDevice: [ThrottleDevice]?
+        public var throttleWriteBpsDevice: [ThrottleDevice]?
+        public var throttleReadIOPSDevice: [ThrottleDevice]?
+        public var throttleWriteIOPSDevice: [ThrottleDevice]?
+    }
+
+    public struct HugepageLimit: Codable, Equatable, Sendable {
+        public var pageSize: String
+        public var limit: UInt64
+    }
+
+    public struct Network: Codable, Equatable, Sendable {
+        public struct Priority: Codable, Equatable, Sendable {
+            public var name: String
+            public var priority: UInt32
+        }
+        public var classID: UInt32?
+        public var priorities: [Priority]?
+    }
+
+    public struct Rdma: Codable, Equatable, Sendable {
+        public var hcaHandles: UInt32?
+        public var hcaObjects: UInt32?
+    }
+}

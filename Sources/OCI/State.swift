@@ -1,0 +1,115 @@
+import FoundationEssentials
+
+/// A container's state as `cove state` prints it: the runtime-spec State plus runc's rootfs, created and owner.
+/// Hooks get the spec's fields only (`forHooks`).
+public struct State: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable { case creating, created, running, stopped }
+
+    public var ociVersion: String
+    public var id: String
+    public var pid: Int32
+    public var status: Status
+    public var bundle: String
+    public var rootfs: String?
+    public var created: String?
+    public var owner: String?
+    public var annotations: [String: String]?
+
+    public init(ociVersion: String = Spec.version, id: String, pid: Int32, status: Status, bundle: String,
+                rootfs: String? = nil, created: String? = nil, owner: String? = nil, annotations: [String: String]? = nil) {
+        self.ociVersion = ociVersion
+        self.id = id
+        self.pid = pid
+        self.status = status
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.created = created
+        self.owner = owner
+        self.annotations = annotations
+    }
+
+    /// The runtime-spec's state (what hooks read on stdin).
+    public var forHooks: State {
+        var s = self
+        s.rootfs = nil
+        s.created = nil
+        s.owner = nil
+        return s
+    }
+
+    public func json(pretty: Bool = false) throws -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = pretty ? [.prettyPrinted, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        return Array(try enc.encode(self))
+    }
+
+    /// runc prints `"annotations"` only when there are some.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ociVersion, forKey: .ociVersion)
+        try c.encode(id, forKey: .id)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(status, forKey: .status)
+        try c.encode(bundle, forKey: .bundle)
+        try c.encodeIfPresent(rootfs, forKey: .rootfs)
+        try c.encodeIfPresent(created, forKey: .created)
+        try c.encodeIfPresent(owner, forKey: .owner)
+        if let a = annotations, !a.isEmpty { try c.encode(a, forKey: .annotations) }
+    }
+}
+
+/// `cove features`: what this runtime really supports (runtime-spec features.md).
+public struct Features: Codable, Equatable, Sendable {
+    public var ociVersionMin: String
+    public var ociVersionMax: String
+    public var hooks: [String]?
+    public var mountOptions: [String]?
+    public var linux: LinuxFeatures?
+    public var annotations: [String: String]?
+    public var potentiallyUnsafeConfigAnnotations: [String]?
+
+    public struct Enabled: Codable, Equatable, Sendable {
+        public var enabled: Bool?
+        public init(_ e: Bool) { enabled = e }
+    }
+    public struct Cgroup: Codable, Equatable, Sendable {
+        public var v1: Bool?
+        public var v2: Bool?
+        public var systemd: Bool?
+        public var systemdUser: Bool?
+        public var rdma: Bool?
+    }
+    public struct Seccomp: Codable, Equatable, Sendable {
+        public var enabled: Bool?
+        public var actions: [String]?
+        public var operators: [String]?
+        public var archs: [String]?
+        public var knownFlags: [String]?
+        public var supportedFlags: [String]?
+    }
+    public struct MountExtensions: Codable, Equatable, Sendable {
+        public var idmap: Enabled?
+    }
+    public struct LinuxFeatures: Codable, Equatable, Sendable {
+        public var namespaces: [String]?
+        public var capabilities: [String]?
+        public var cgroup: Cgroup?
+        public var seccomp: Seccomp?
+        public var apparmor: Enabled?
+        public var selinux: Enabled?
+        public var intelRdt: Enabled?
+        public var mountExtensions: MountExtensions?
+        public var netDevices: Enabled?
+    }
+
+    /// Only what Cove implements today; `cgroup` is filled in by the runtime from the cgroup manager (issue 5).
+    public static func cove(mountOptions: [String], cgroup: Cgroup?) -> Features {
+        Features(
+            ociVersionMin: "1.0.0", ociVersionMax: Spec.version, hooks: Hooks.names, mountOptions: mountOptions,
+            linux: LinuxFeatures(
+                namespaces: Linux.NamespaceType.allCases.map(\.rawValue), capabilities: CapabilityName.all,
+                cgroup: cgroup, seccomp: Seccomp(enabled: false), apparmor: Enabled(false), selinux: Enabled(false),
+                intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(false)), netDevices: Enabled(false)),
+            annotations: nil, potentiallyUnsafeConfigAnnotations: nil)
+    }
+}
