@@ -1,1 +1,0 @@
-// The Netlink module: see README's module map.
