@@ -1,0 +1,68 @@
+"""Finding (and removing) cgroups that runtimes made for the harness's containers and left behind.
+
+Runtimes name a container's cgroup after its id when config.json has no cgroupsPath. With cgroupfs on v1,
+runc puts it under the caller's own cgroup of each hierarchy, crun under the hierarchy's root, so both
+places are searched. Only directories whose name starts with this run's unique prefix are touched, and only
+with rmdir (which the kernel refuses for a cgroup that still has processes or children)."""
+import os
+
+
+def _hierarchies():
+    """(mount point, cgroup path of this process in it) for every cgroup hierarchy we can see."""
+    own = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            hid, ctrls, path = line.rstrip("\n").split(":", 2)
+            own[ctrls] = path
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype = right.split()[0]
+            if fstype not in ("cgroup", "cgroup2"):
+                continue
+            mnt = left.split()[4]
+            if fstype == "cgroup2":
+                path = own.get("", "/")
+            else:
+                opts = set(right.split()[2].split(","))
+                path = "/"
+                for ctrls, p in own.items():
+                    if ctrls and set(ctrls.split(",")) <= opts:
+                        path = p
+            out.append((mnt, path))
+    return out
+
+
+def find_leftovers(prefix):
+    found = []
+    for mnt, own in _hierarchies():
+        for parent in {mnt, os.path.normpath(mnt + own)}:
+            try:
+                entries = os.listdir(parent)
+            except OSError:
+                continue
+            found += [os.path.join(parent, e) for e in entries
+                      if e.startswith(prefix) and os.path.isdir(os.path.join(parent, e))]
+    return sorted(set(found))
+
+
+def _rmdir_tree(path):
+    for entry in os.listdir(path):
+        sub = os.path.join(path, entry)
+        if os.path.isdir(sub):
+            _rmdir_tree(sub)
+    os.rmdir(path)
+
+
+def remove_leftovers(prefix):
+    """Returns [{"path", "removed", "error"?}] for every leftover cgroup of this run."""
+    report = []
+    for path in find_leftovers(prefix):
+        item = {"path": path, "removed": True}
+        try:
+            _rmdir_tree(path)
+        except OSError as e:
+            item.update(removed=False, error=str(e))
+        report.append(item)
+    return report

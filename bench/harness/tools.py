@@ -1,0 +1,124 @@
+"""Toolkit and network benchmarks: Cove against the tools users already have (util-linux, iproute2).
+
+These run in the harness's own process (the host mount namespace): `ip netns add` must create its
+/run/netns file where iproute2 and Cove both see it, exactly as a user would run them."""
+import json
+import os
+import subprocess
+
+from . import proc
+from .model import Bench, summarize
+
+TIMEOUT = 20.0
+UNSHARE_FLAGS = ["--uts", "--ipc", "--net", "--pid", "--fork", "--mount-proc"]
+
+
+def _interleave(n, pairs, bench, logs, say):
+    """pairs: {tool: callable(i) -> Result list or raises}. Rounds alternate which tool goes first."""
+    active = list(pairs)
+    for i in range(-1, n):
+        order = active[i % 2:] + active[:i % 2] if len(active) == 2 else active
+        for tool in order:
+            results = pairs[tool](i)
+            bad = next((r for r in results if not r.ok), None)
+            if bad is not None:
+                status = "unsupported" if tool == "cove" else "failed"
+                bench.series[tool].fail(status, bad.error_line())
+                say(f"    {tool}: {status}: {bad.error_line()}")
+                active.remove(tool)
+                continue
+            if i >= 0:
+                bench.series[tool].samples.append(sum(r.ms for r in results))
+        proc.sweep_zombies()
+    parts = []
+    for tool, s in bench.series.items():
+        st = summarize(s.samples) if s.usable and s.samples else None
+        parts.append(f"{tool} {st['median']:.2f} ({st['p10']:.2f}–{st['p90']:.2f})" if st else f"{tool} {s.status}")
+    say(f"  {bench.title} [ms]: " + "; ".join(parts))
+
+
+def toolkit(cove, unshare, n, logs, say):
+    bench = Bench("unshare", "unshare " + " ".join(UNSHARE_FLAGS) + " -- /bin/true", "ms", ["cove", "util-linux"],
+                  target={"util-linux": 1.0})
+    say(f"toolkit: {n} rounds of unshare, cove vs util-linux")
+    log = os.path.join(logs, "unshare.log")
+    cmds = {"cove": [cove, "unshare", *UNSHARE_FLAGS, "--", "/bin/true"],
+            "util-linux": [unshare, *UNSHARE_FLAGS, "--", "/bin/true"]}
+    _interleave(n, {t: (lambda i, a=a: [proc.run(a, log, TIMEOUT)]) for t, a in cmds.items()}, bench, logs, say)
+    return [bench]
+
+
+class NetCleanup:
+    """Names this run may have created; removed (only if present) at the end, even after a failure."""
+
+    def __init__(self, ip):
+        self.ip, self.netns, self.links = ip, set(), set()
+
+    def run(self):
+        leftovers = []
+        for name in sorted(self.netns):
+            if os.path.exists(f"/run/netns/{name}"):
+                leftovers.append(f"netns {name}")
+                subprocess.run([self.ip, "netns", "delete", name], capture_output=True)
+        for name in sorted(self.links):
+            if os.path.exists(f"/sys/class/net/{name}"):
+                leftovers.append(f"link {name}")
+                subprocess.run([self.ip, "link", "delete", name], capture_output=True)
+        return leftovers
+
+
+def netns_builtin(cove, ip, n, prefix, logs, say, cleanup):
+    """netns add+delete and veth create+delete, `cove` vs `ip` (used when bench/netns.sh is absent)."""
+    short = prefix.replace("-", "")[:8]
+    ns_b = Bench("netns", "netns add+delete", "ms", ["cove", "iproute2"], target={"iproute2": 0.5})
+    veth_b = Bench("veth", "veth pair create+delete", "ms", ["cove", "iproute2"], target={"iproute2": 0.5})
+    log = os.path.join(logs, "net.log")
+    say(f"netns: {n} rounds of netns add+delete and veth add+delete, cove vs iproute2")
+
+    def ns_round(tool):
+        def f(i):
+            name = f"{short}n{i + 1}{tool[0]}"
+            cleanup.netns.add(name)
+            if tool == "cove":
+                a = proc.run([cove, "netns", "add", name], log, TIMEOUT)
+                return [a] if not a.ok else [a, proc.run([cove, "netns", "delete", name], log, TIMEOUT)]
+            a = proc.run([ip, "netns", "add", name], log, TIMEOUT)
+            return [a] if not a.ok else [a, proc.run([ip, "netns", "delete", name], log, TIMEOUT)]
+        return f
+
+    def veth_round(tool):
+        def f(i):
+            a_name, b_name = f"{short}v{i + 1}{tool[0]}", f"{short}p{i + 1}{tool[0]}"
+            cleanup.links.update((a_name, b_name))
+            if tool == "cove":
+                a = proc.run([cove, "link", "add", a_name, "--type", "veth", "--peer", b_name], log, TIMEOUT)
+                return [a] if not a.ok else [a, proc.run([cove, "link", "delete", a_name], log, TIMEOUT)]
+            a = proc.run([ip, "link", "add", a_name, "type", "veth", "peer", "name", b_name], log, TIMEOUT)
+            return [a] if not a.ok else [a, proc.run([ip, "link", "delete", a_name], log, TIMEOUT)]
+        return f
+
+    _interleave(n, {"cove": ns_round("cove"), "iproute2": ns_round("ip")}, ns_b, logs, say)
+    _interleave(n, {"cove": veth_round("cove"), "iproute2": veth_round("ip")}, veth_b, logs, say)
+    return [ns_b, veth_b]
+
+
+def netns_script(script, cove, n, quick, logs, say):
+    """bench/netns.sh belongs to the netns work; run it as its author wrote it and keep what it prints.
+    If its output holds a JSON object (the last line that parses), it is kept as data too."""
+    say(f"netns: running {script}")
+    env = dict(os.environ, COVE=cove, BENCH_RUNS=str(n), BENCH_QUICK="1" if quick else "0")
+    args = [script, "--cove", cove, "--runs", str(n)] + (["--quick"] if quick else [])
+    try:
+        p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+        out, rc = p.stdout + p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""), None
+        out += "\n(timed out after 600 s)"
+    data = None
+    for line in reversed(p.stdout.splitlines() if rc is not None else []):
+        try:
+            data = json.loads(line)
+            break
+        except ValueError:
+            continue
+    return {"script": script, "argv": args, "exit": rc, "output": out[-6000:], "json": data}
