@@ -1,0 +1,94 @@
+import Kernel
+
+/// `linux.cgroupsPath` as runc reads it with its cgroupfs driver:
+/// - absolute (`/cove/web`): under the root of every hierarchy;
+/// - relative (`web`): under the cgroup of the calling process (v1: per controller; v2: its parent, because a
+///   cgroup that holds processes cannot enable controllers for its children);
+/// - empty or absent: the default `/cove/<id>`.
+/// `..` cannot climb out of the hierarchy: the path is cleaned as if rooted first.
+public struct CgroupPath: Equatable, Sendable, CustomStringConvertible {
+    /// Cleaned; starts with `/` when absolute. Never empty and never the root itself.
+    public var path: String
+    /// True for the default `/cove/<id>`: only then does `destroy` also remove `/cove` once it is empty.
+    public var isDefault: Bool
+
+    public var isRelative: Bool { !path.hasPrefix("/") }
+    public var description: String { path }
+
+    public init(_ cgroupsPath: String?, containerID: String) throws {
+        let raw = cgroupsPath ?? ""
+        if raw.isEmpty {
+            guard !containerID.isEmpty, !containerID.contains("/"), containerID != ".", containerID != ".." else {
+                throw CoveError("container id \"\(containerID)\" cannot name a cgroup")
+            }
+            path = "/cove/\(containerID)"
+            isDefault = true
+            return
+        }
+        let colonParts = raw.split(separator: ":", omittingEmptySubsequences: false)
+        if colonParts.count == 3 && !raw.contains("/") {
+            throw CoveError("linux.cgroupsPath \"\(raw)\": the systemd form slice:prefix:name needs the systemd cgroup driver, which cove does not support; use a path such as /cove/\(containerID)")
+        }
+        let absolute = raw.hasPrefix("/")
+        var parts: [Substring] = []
+        for p in raw.split(separator: "/") {
+            if p == "." { continue }
+            if p == ".." { _ = parts.popLast(); continue }
+            parts.append(p)
+        }
+        if parts.isEmpty {
+            throw CoveError("linux.cgroupsPath \"\(raw)\" names the root cgroup; a container needs a cgroup of its own")
+        }
+        path = (absolute ? "/" : "") + parts.joined(separator: "/")
+        isDefault = false
+    }
+}
+
+/// The cgroups a process belongs to, from /proc/PID/cgroup: `4:memory:/a/b`, `2:cpu,cpuacct:/`, `0::/x`.
+public struct ProcessCgroups: Equatable, Sendable {
+    /// v1 controller (or `name=…`) → path inside its hierarchy.
+    public var v1: [String: String]
+    /// The path in the v2 hierarchy (the `0::` line).
+    public var v2: String?
+
+    public init(v1: [String: String] = [:], v2: String? = nil) {
+        self.v1 = v1
+        self.v2 = v2
+    }
+
+    public init(text: String) {
+        v1 = [:]
+        v2 = nil
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3 else { continue }
+            let path = String(f[2])
+            if f[0] == "0" && f[1].isEmpty {
+                v2 = path
+            } else {
+                for c in f[1].split(separator: ",") { v1[String(c)] = path }
+            }
+        }
+    }
+
+    public static func current(_ file: String = "/proc/self/cgroup") throws -> ProcessCgroups {
+        ProcessCgroups(text: try FileIO.readString(file))
+    }
+}
+
+enum PathJoin {
+    /// Joins path pieces with single slashes.
+    static func join(_ parts: String...) -> String {
+        var out = ""
+        for p in parts {
+            for c in p.split(separator: "/") where !c.isEmpty { out += "/" + c }
+        }
+        let absolute = parts.first?.hasPrefix("/") ?? true
+        return absolute ? (out.isEmpty ? "/" : out) : String(out.dropFirst())
+    }
+
+    static func parent(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return "." }
+        return i == path.startIndex ? "/" : String(path[..<i])
+    }
+}

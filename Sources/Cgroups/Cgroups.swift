@@ -1,1 +1,0 @@
-// The Cgroups module: see README's module map.

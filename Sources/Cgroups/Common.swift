@@ -1,0 +1,116 @@
+import Glibc
+import Kernel
+
+/// Steps both managers share: checking and performing planned writes, removing directories, listing PIDs.
+enum CgroupCommon {
+    /// Checks every planned write (controller present, file present), then performs them in order.
+    /// Rootless: a controller directory that could not be created, or a write refused for permissions, is
+    /// skipped with a warning.
+    static func perform(_ writes: [CgroupWrite], version: CgroupVersion, options: CgroupOptions,
+                        dir: (String) -> String?, warnings: inout [CgroupWarning]) throws {
+        var skipped = Set<String>()
+        for w in writes {
+            guard let d = dir(w.controller) else {
+                throw missingController(w.controller, version: version, file: w.file)
+            }
+            let path = "\(d)/\(w.file)"
+            if CgroupFile.exists(path) { continue }
+            if options.rootless && !FileIO.isDirectory(d) {
+                if skipped.insert(w.controller).inserted {
+                    warnings.append(CgroupWarning("rootless: cgroup \(d) does not exist (no delegation); \(w.controller) limits are not applied"))
+                }
+                continue
+            }
+            if !FileIO.isDirectory(d) {
+                throw CoveError("cgroup \(d) does not exist: create the cgroup before applying limits")
+            }
+            throw CoveError("cannot set \(w.file)=\(w.value): \(path) does not exist — the \(w.controller) controller on this kernel (cgroup \(version == .v1 ? "v1" : "v2")) cannot enforce it")
+        }
+        for w in writes where !skipped.contains(w.controller) {
+            let path = "\(dir(w.controller)!)/\(w.file)"
+            do {
+                try CgroupFile.write(path, w.value, trace: options.trace)
+            } catch where options.rootless && CgroupFile.isPermission(error) {
+                warnings.append(CgroupWarning("rootless: cannot write \(path) (\(error)); \(w.file) is not applied"))
+            }
+        }
+    }
+
+    static func missingController(_ controller: String, version: CgroupVersion, file: String) -> CoveError {
+        switch version {
+        case .v1:
+            return CoveError("the \(controller) cgroup controller is not mounted on this host (cgroup v1): cannot set \(file)")
+        case .v2:
+            return CoveError("the \(controller) cgroup controller is not available in this cgroup v2 hierarchy: cannot set \(file)")
+        }
+    }
+
+    /// mkdir -p that reports which directories it made, outermost first.
+    static func makeDirectories(_ path: String) throws -> [String] {
+        var made: [String] = []
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) == 0 {
+                made.append(prefix)
+            } else if errno != EEXIST {
+                throw SyscallError.last("mkdir", prefix)
+            }
+        }
+        return made
+    }
+
+    /// Removes a cgroup directory and any child cgroups, deepest first. rmdir fails with EBUSY while
+    /// tasks are still leaving; retry with a growing pause until `timeout` ms have passed.
+    static func removeTree(_ path: String, timeoutMilliseconds: Int) throws {
+        guard FileIO.isDirectory(path) else { return }
+        for name in (try? FileIO.list(path)) ?? [] where FileIO.isDirectory("\(path)/\(name)") {
+            try removeTree("\(path)/\(name)", timeoutMilliseconds: timeoutMilliseconds)
+        }
+        var waited = 0
+        var pause = 1
+        while true {
+            if rmdir(path) == 0 || errno == ENOENT { return }
+            let e = errno
+            guard e == EBUSY || e == EAGAIN, waited < timeoutMilliseconds else {
+                throw SyscallError("rmdir", path, errno: .init(rawValue: e))
+            }
+            CgroupFile.sleep(milliseconds: pause)
+            waited += pause
+            pause = min(pause * 2, 100)
+        }
+    }
+
+    /// PIDs listed in cgroup.procs of `dirs` and of every child cgroup below them, sorted, deduplicated.
+    static func processes(in dirs: [String]) throws -> [pid_t] {
+        var pids = Set<pid_t>()
+        func walk(_ d: String) throws {
+            for n in try CgroupFile.readNumbers("\(d)/cgroup.procs") { pids.insert(pid_t(n)) }
+            for name in (try? FileIO.list(d)) ?? [] where FileIO.isDirectory("\(d)/\(name)") {
+                try walk("\(d)/\(name)")
+            }
+        }
+        for d in dirs where FileIO.isDirectory(d) { try walk(d) }
+        return pids.sorted()
+    }
+
+    /// Signals each PID, ignoring ones that already exited.
+    static func signal(_ pids: [pid_t], _ signal: Int32) throws {
+        for pid in pids where pid > 0 {
+            if Glibc.kill(pid, signal) != 0 && errno != ESRCH {
+                throw SyscallError.last("kill", String(pid))
+            }
+        }
+    }
+
+    /// For the default path /cove/<id>: remove /cove too once no other container uses it. Errors
+    /// (another container's cgroup still inside) are expected and ignored.
+    static func removeDefaultParent(of dir: String) {
+        _ = rmdir(PathJoin.parent(dir))
+    }
+
+    static func dedupe(_ dirs: [String]) -> [String] {
+        var seen = Set<String>()
+        return dirs.filter { seen.insert($0).inserted }
+    }
+}

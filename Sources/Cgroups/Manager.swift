@@ -1,0 +1,75 @@
+import Glibc
+import Kernel
+
+/// The freezer state `cove state` reports as `paused` when frozen.
+public enum FreezerState: String, Equatable, Sendable {
+    case thawed = "THAWED"
+    /// v1 only: FROZEN was asked for but some task has not stopped yet.
+    case freezing = "FREEZING"
+    case frozen = "FROZEN"
+}
+
+/// One container's cgroup(s): a directory per v1 controller, or one directory in the v2 hierarchy.
+/// Values are plain structs; the state lives in cgroupfs, so a manager can be rebuilt by any later `cove`
+/// command from the container's id and cgroupsPath.
+///
+/// Order for `cove create`: `create()`, `apply(resources)`, then the child joins with `addProcess(getpid())`
+/// (or the parent calls `addProcess(childPID)`) before it unshares its cgroup namespace and execs, so that
+/// namespace is rooted at the container's cgroup.
+public protocol CgroupManager {
+    var version: CgroupVersion { get }
+    var cgroupPath: CgroupPath { get }
+    /// The directories: v1 controller name → path; v2 has the single key "" (for state.json).
+    var paths: [String: String] { get }
+
+    /// Makes the directories (mkdir -p; existing ones are joined, not an error).
+    @discardableResult func create() throws -> [CgroupWarning]
+    /// Applies (or, for `cove update`, changes) limits. Every controller and file is checked before the
+    /// first write: a limit the host cannot enforce throws an error naming the controller and nothing changes.
+    @discardableResult func apply(_ resources: CgroupResources) throws -> [CgroupWarning]
+    /// Moves a process (all its threads) into the cgroup(s).
+    @discardableResult func addProcess(_ pid: pid_t) throws -> [CgroupWarning]
+    /// PIDs in the cgroup (cgroup.procs, sorted) — for `cove ps`.
+    func processes() throws -> [pid_t]
+    /// Freezes every task and waits until the kernel reports the cgroup frozen — `cove pause`.
+    func freeze() throws
+    /// `cove resume`.
+    func thaw() throws
+    func freezerState() throws -> FreezerState
+    /// Counters for `cove events --stats`.
+    func stats() throws -> CgroupStats
+    /// How many times the kernel's OOM killer killed a task in this cgroup; `cove events` reports an
+    /// `oom` event whenever it rises.
+    func oomKillCount() throws -> UInt64
+    /// Sends `signal` to every process in the cgroup: cgroup.kill on v2 for SIGKILL, otherwise
+    /// freeze + signal each + thaw so nothing forks away in between — `cove kill --all`, `delete --force`.
+    func killAll(signal: Int32) throws
+    /// Removes the directories, retrying while exiting tasks leave. Missing directories are fine.
+    func destroy() throws
+    /// True when the container's cgroup directory exists (v1: any controller's).
+    func exists() -> Bool
+}
+
+extension CgroupManager {
+    public func killAll() throws { try killAll(signal: SIGKILL) }
+    public var isPaused: Bool { (try? freezerState()) == .frozen }
+}
+
+/// Entry point: detect the layout and build the matching manager.
+public enum Cgroup {
+    /// The manager for `cgroupsPath` on `layout` (detected from /proc/self/mountinfo when nil).
+    public static func manager(path: CgroupPath, layout: CgroupLayout? = nil,
+                               options: CgroupOptions = CgroupOptions()) throws -> any CgroupManager {
+        let layout = try layout ?? CgroupLayout.detect()
+        switch layout.version {
+        case .v1: return try V1Manager(path: path, layout: layout, options: options)
+        case .v2: return try V2Manager(path: path, layout: layout, options: options)
+        }
+    }
+
+    /// Shorthand: `cgroupsPath` and the container id as the spec and runc use them.
+    public static func manager(cgroupsPath: String?, containerID: String, layout: CgroupLayout? = nil,
+                               options: CgroupOptions = CgroupOptions()) throws -> any CgroupManager {
+        try manager(path: CgroupPath(cgroupsPath, containerID: containerID), layout: layout, options: options)
+    }
+}
