@@ -142,17 +142,32 @@ def run_runtime_phase(cfg, work):
             os.waitpid(pid, 0)
             break
         except KeyboardInterrupt:
+            # A terminal's Ctrl-C reaches the child too; a SIGTERM/SIGHUP sent to us alone is passed on.
+            # Either way the child cleans up (containers, state dirs, cgroups, its mount) before it exits.
             interrupted = True
-            try:
-                os.kill(pid, signal.SIGTERM)  # it cleans up, then exits
-            except ProcessLookupError:
-                pass
+            if not _exited_within(pid, 3.0):
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
     try:
         with open(out) as f:
             data = json.load(f)
     except (OSError, ValueError):
         data = {"benches": [], "leftovers": [], "notes": ["runtime benchmarks wrote no results"]}
     return data, interrupted
+
+
+def _exited_within(pid, secs):
+    fd = os.pidfd_open(pid)
+    try:
+        return proc.wait_pidfd(fd, secs)
+    finally:
+        os.close(fd)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def update_readme(md_path, md_text):
@@ -185,6 +200,9 @@ def main():
     ap.add_argument("--no-readme", action="store_true", help="do not update the results block of bench/README.md")
     args = ap.parse_args()
 
+    # Also when started in the background (SIGINT ignored): every way of stopping us runs the cleanup.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     if os.geteuid() != 0:
         sys.exit("bench: must run as root (containers, namespaces, cgroups)")
     sel = [g.strip() for g in args.only.split(",") if g.strip()]
@@ -255,12 +273,13 @@ def main():
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        proc.kill_own_children()
         for item in net_cleanup.run():
             doc["leftovers"].append({"path": item, "removed": True})
-        proc.kill_own_children()
         shutil.rmtree(work, ignore_errors=True)
-    if interrupted:
+    if interrupted and "interrupted: results are partial" not in doc["notes"]:
         doc["notes"].append("interrupted: results are partial")
 
     meta["machine"]["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])

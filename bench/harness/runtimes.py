@@ -454,9 +454,10 @@ class RuntimeBenches:
     # ---- cleanup -------------------------------------------------------------------------------
 
     def cleanup(self):
+        # Stop runtime commands still in flight (after an interrupt) before deleting what they made.
+        killed = proc.kill_own_children()
         for (name, cid), rt in list(self.live.items()):
             self.force_delete(rt, cid)
-        killed = proc.kill_own_children()
         # State dirs may hold containers we never learned about (a create that half-worked).
         for rt in self.runtimes:
             if os.path.isdir(rt.root):
@@ -520,8 +521,8 @@ def phase(cfg, out_path, say):
         say(f"runtime benchmarks stopped: {type(e).__name__}: {e}")
         code = 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         if rb is not None:
             killed = rb.cleanup()
             if killed:
