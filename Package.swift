@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Toolkit", "CLinux"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
+        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "Kernel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cove"]),
     ],
     // cove is single-threaded by design (unshare(CLONE_NEWUSER) and setns need it): Swift 6's data-race
