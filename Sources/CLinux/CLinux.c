@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -87,5 +89,10 @@ ssize_t cove_recv_fd(int sock, int *fd, void *data, size_t len) {
 unsigned int cove_major(dev_t d) { return major(d); }
 unsigned int cove_minor(dev_t d) { return minor(d); }
 dev_t cove_makedev(unsigned int ma, unsigned int mi) { return makedev(ma, mi); }
+
+int cove_memfd_create(const char *name, unsigned int flags) { return memfd_create(name, flags); }
+ssize_t cove_sendfile(int out_fd, int in_fd, size_t count) { return sendfile(out_fd, in_fd, NULL, count); }
+
+long cove_keyctl_join_session(const char *name) { return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name); }
 
 int cove_errno(void) { return errno; }

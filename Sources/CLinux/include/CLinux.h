@@ -90,6 +90,21 @@ unsigned int cove_major(dev_t d);
 unsigned int cove_minor(dev_t d);
 dev_t cove_makedev(unsigned int ma, unsigned int mi);
 
+/* memfd_create(2) and its seals (fcntl F_ADD_SEALS): a sealed in-memory copy of the cove binary */
+#define COVE_MFD_CLOEXEC 0x0001U
+#define COVE_MFD_ALLOW_SEALING 0x0002U
+#define COVE_F_ADD_SEALS 1033
+#define COVE_F_GET_SEALS 1034
+#define COVE_F_SEAL_SEAL 0x0001
+#define COVE_F_SEAL_SHRINK 0x0002
+#define COVE_F_SEAL_GROW 0x0004
+#define COVE_F_SEAL_WRITE 0x0008
+int cove_memfd_create(const char *name, unsigned int flags);
+ssize_t cove_sendfile(int out_fd, int in_fd, size_t count);
+
+/* keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring per container */
+long cove_keyctl_join_session(const char *name);
+
 int cove_errno(void);
 
 #endif
