@@ -30,6 +30,8 @@ struct Getopt {
     }
 
     let options: [Option]
+    /// nsenter lets `-nFILE` name a file; unshare's short options take no value (`-Ur` is `-U -r`).
+    var shortOptionalValues = true
 
     func parse(_ args: [String]) throws -> Parsed {
         var result = Parsed()
@@ -74,6 +76,10 @@ struct Getopt {
                         result.options.append((opt.long, nil))
                         continue
                     case .optional:
+                        guard shortOptionalValues else {
+                            result.options.append((opt.long, nil))
+                            continue
+                        }
                         result.options.append((opt.long, chars.isEmpty ? nil : String(chars)))
                     case .required:
                         if !chars.isEmpty {

@@ -2,5 +2,6 @@
 enum ToolCommands {
     static let table: [String: ([String]) -> Int32] = [
         "unshare": UnshareCommand.main,
+        "enter": EnterCommand.main,
     ]
 }

@@ -32,7 +32,7 @@ enum UnshareCommand {
         .init("boottime", nil, .required, "offset", "set clock boottime offset (seconds) in time namespaces"),
         .init("hostname", nil, .required, "name", "set the hostname in the new UTS namespace"),
         .init("help", "h", .none, "", "display this help"),
-    ])
+    ], shortOptionalValues: false)
 
     static func main(_ args: [String]) -> Int32 {
         do {

@@ -86,7 +86,7 @@ extension Unshare {
         if o.gidMapAuto {
             try newIDMap("newgidmap", parent: parent, maps: o.gidMaps + [subordinate("/etc/subgid", Identity.effectiveGID)])
         } else if !o.gidMaps.isEmpty {
-            if o.setgroupsAllow == nil && !Identity.isRoot { try IDMap.writeSetgroups(pid: parent, allow: false) }
+            if o.setgroupsAllow == nil && !o.hostIsRoot { try IDMap.writeSetgroups(pid: parent, allow: false) }
             try IDMap.writeGIDMap(pid: parent, o.gidMaps)
         }
     }

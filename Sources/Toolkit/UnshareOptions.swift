@@ -23,6 +23,11 @@ public struct UnshareOptions {
     public var hostname: String?
     public var command: [String] = []
 
+    /// The caller's ids in the original user namespace, fixed before unshare(2) changes what geteuid() says.
+    public let hostUID = Identity.effectiveUID
+    public let hostGID = Identity.effectiveGID
+    public let hostIsRoot = Identity.isRoot
+
     public init() {}
 
     var flags: CloneFlags {
@@ -42,7 +47,7 @@ public struct UnshareOptions {
     /// anything else is written from the parent namespace by a helper child.
     var canWriteOwnMaps: Bool {
         if uidMapAuto || gidMapAuto { return false }
-        let uid = Identity.effectiveUID, gid = Identity.effectiveGID
+        let uid = hostUID, gid = hostGID
         let uidOK = uidMaps.isEmpty || (uidMaps.count == 1 && uidMaps[0].outer == uid && uidMaps[0].count == 1)
         let gidOK = gidMaps.isEmpty || (gidMaps.count == 1 && gidMaps[0].outer == gid && gidMaps[0].count == 1 && setgroupsAllow != true)
         return uidOK && gidOK
@@ -70,6 +75,6 @@ public struct UnshareOptions {
     }
 
     private var canWriteOwnMapsIgnoringSetgroups: Bool {
-        !Identity.isRoot && gidMaps.count == 1 && gidMaps[0].outer == Identity.effectiveGID && gidMaps[0].count == 1
+        !hostIsRoot && gidMaps.count == 1 && gidMaps[0].outer == hostGID && gidMaps[0].count == 1
     }
 }

@@ -104,7 +104,7 @@ final class TempDir {
     func file(_ name: String) -> String { "\(path)/\(name)" }
 
     deinit {
-        for m in Leftovers.mounts(under: path).reversed() { umount2(m, MNT_DETACH) }
+        for m in Leftovers.mounts(under: path).reversed() { umount2(m, Int32(MNT_DETACH)) }
         try? FileManager.default.removeItem(atPath: path)
     }
 }
