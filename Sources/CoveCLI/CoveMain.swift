@@ -12,8 +12,10 @@ public enum CoveMain {
         if let first = args.first, let tool = ToolCommands.table[first] {
             exit(tool(Array(args.dropFirst())))
         }
+        // runc's global options (--root, --log, --log-format, --debug, --systemd-cgroup) precede the subcommand.
+        let runtimeArgs = RuntimeGlobals.consume(args)
         do {
-            var command = try Cove.parseAsRoot(args)
+            var command = try Cove.parseAsRoot(runtimeArgs)
             try command.run()
             exit(0)
         } catch let error as ExitCode {
@@ -45,7 +47,7 @@ struct Cove: ParsableCommand {
           enter     run a program in the namespaces of another process (nsenter)
         """,
         version: CoveVersion.string,
-        subcommands: []
+        subcommands: [] + RuntimeCommands.all
     )
 }
 

@@ -1,1 +1,0 @@
-// The Container module: see README's module map.

@@ -1,0 +1,55 @@
+import CLinux
+import Glibc
+import Kernel
+import OCI
+
+/// The live status of a container, read from its init process: a dead (or reaped, or reused) PID is
+/// `stopped`; a live init still waiting on exec.fifo is `created`; after `start` it is `running`.
+public enum ContainerStatus {
+    public static func of(_ record: ContainerRecord, store: StateStore) -> State.Status {
+        if record.pid == 0 { return record.phase == .creating ? .creating : .stopped }
+        guard InitProcess.isAlive(pid: record.pid, startTime: record.initStartTime) else { return .stopped }
+        switch record.phase {
+        case .creating: return .creating
+        case .created, .started: return FileIO.exists(store.fifo(record.id)) ? .created : .running
+        }
+    }
+
+    /// The state as `cove state` prints it (runc prints pid 0 for a stopped container).
+    public static func state(_ record: ContainerRecord, store: StateStore) -> State {
+        let status = of(record, store: store)
+        return State(ociVersion: record.spec.ociVersion, id: record.id, pid: status == .stopped ? 0 : record.pid,
+                     status: status, bundle: record.bundle, rootfs: record.rootfs, created: record.created,
+                     owner: record.owner, annotations: record.annotations)
+    }
+}
+
+extension InitProcess {
+    /// Field 22 (starttime) and field 3 (state) of /proc/PID/stat; nil when there is no such process.
+    static func procStat(_ pid: Int32) -> (state: Character, startTime: UInt64)? {
+        guard let text = try? FileIO.readString("/proc/\(pid)/stat") else { return nil }
+        // The command name (field 2) may hold spaces and parentheses: fields after the last ')' are safe.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let rest = text[text.index(after: close)...].split(separator: " ")
+        guard rest.count > 19, let state = rest[0].first, let start = UInt64(rest[19]) else { return nil }
+        return (state, start)
+    }
+
+    /// True while the very process that was the container's init still runs (a zombie counts as dead).
+    public static func isAlive(pid: Int32, startTime: UInt64) -> Bool {
+        guard let st = procStat(pid) else { return false }
+        return st.startTime == startTime && st.state != "Z" && st.state != "X"
+    }
+
+    /// A pidfd for the init, checked to be the same process the record describes (pidfds do not follow
+    /// PID reuse, so after this check signals cannot reach a stranger).
+    public static func openChecked(pid: Int32, startTime: UInt64) throws -> Int32? {
+        let fd = cove_pidfd_open(pid, 0)
+        if fd < 0 {
+            if cove_errno() == ESRCH { return nil }
+            throw SyscallError.last("pidfd_open", String(pid))
+        }
+        guard isAlive(pid: pid, startTime: startTime) else { close(fd); return nil }
+        return fd
+    }
+}

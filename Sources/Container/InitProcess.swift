@@ -1,0 +1,179 @@
+import CLinux
+import FoundationEssentials
+import Glibc
+import Kernel
+import OCI
+
+/// Everything the container's init needs, prepared by `cove create` before it forks.
+struct InitConfig {
+    var id: String
+    var spec: Spec
+    var rootfs: String
+    var noPivot: Bool
+    var noNewKeyring: Bool
+    var preserveFDs: Int
+    /// O_PATH descriptor of the state directory: after pivot_root the init still reaches exec.fifo through it.
+    var stateDirFD: Int32
+    /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
+    var closeInChild: [Int32]
+
+    var linux: Linux { spec.linux ?? Linux() }
+    var newNamespaces: [Linux.NamespaceType] { (linux.namespaces ?? []).filter { $0.path == nil }.map(\.type) }
+    var newUserNamespace: Bool { newNamespaces.contains(.user) }
+}
+
+/// The container's init and how it comes to be:
+///
+///   cove create ──fork──▶ stage 1: joins the namespaces given by path, then clone3(new namespaces |
+///                         CLONE_PARENT) ──▶ stage 2 (the init, a child of `cove create` itself), writes its
+///                         id maps, reports its PID and exits.
+///
+/// The init then follows `create` step by step over a SOCK_SEQPACKET pair (go → mounted → continue → ready),
+/// and waits on exec.fifo until `cove start` opens it. `create` exits; the init is re-parented (to the
+/// caller's subreaper or PID 1), just as runc's init outlives `runc create`. `cove run` keeps it as its child.
+public enum InitProcess {
+    /// Forks stage 1; returns the init's PID once stage 1 has reported it and been reaped.
+    static func spawn(_ cfg: InitConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
+        let stage1 = try ProcessControl.fork()
+        if stage1 == 0 {
+            channel.parent.close()
+            for fd in cfg.closeInChild { close(fd) }
+            runStage1(cfg, channel.child)
+        }
+        channel.child.close()
+        let reply: String
+        do {
+            reply = try channel.parent.expect("pid", during: "starting the container init")
+        } catch {
+            _ = try? ProcessControl.wait(stage1)
+            throw error
+        }
+        _ = try ProcessControl.wait(stage1)
+        guard let pid = pid_t(reply), pid > 0 else { throw CoveError("starting the container init: bad reply '\(reply)'") }
+        return pid
+    }
+
+    static func runStage1(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
+        do {
+            try joinNamespaces(cfg)
+            var flags = CloneFlags()
+            for kind in cfg.newNamespaces where kind != .time {
+                flags.insert(NamespaceKind(name: kind.rawValue)!.cloneFlag)
+            }
+            if cfg.newNamespaces.contains(.time) {
+                // Offsets can only be written before any process lives in the new time namespace: unshare it
+                // here (it applies to our children), write them, then clone the init into it.
+                try Namespaces.unshare(.newTime)
+                if let o = cfg.linux.timeOffsets {
+                    var text = ""
+                    if let m = o.monotonic { text += "monotonic \(m.secs ?? 0) \(m.nanosecs ?? 0)\n" }
+                    if let b = o.boottime { text += "boottime \(b.secs ?? 0) \(b.nanosecs ?? 0)\n" }
+                    if !text.isEmpty { try step("linux.timeOffsets") { try FileIO.write("/proc/self/timens_offsets", text) } }
+                }
+            }
+            var args = clone_args()
+            args.flags = flags.rawValue | UInt64(CLONE_PARENT)
+            args.exit_signal = 0
+            fflush(nil)
+            let pid = cove_clone3(&args, MemoryLayout<clone_args>.size)
+            if pid == 0 { runStage2(cfg, ch) }
+            if pid < 0 { throw SyscallError.last("clone3", flags.description) }
+            if cfg.newUserNamespace {
+                try step("writing id maps (linux.uidMappings, linux.gidMappings)") {
+                    let uid = (cfg.linux.uidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
+                    let gid = (cfg.linux.gidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
+                    try IDMap.validate(uid, what: "linux.uidMappings")
+                    try IDMap.validate(gid, what: "linux.gidMappings")
+                    try IDMap.writeUIDMap(pid: pid_t(pid), uid)
+                    try IDMap.writeGIDMap(pid: pid_t(pid), gid)
+                }
+            }
+            try ch.send("pid \(pid)")
+            ProcessControl.exitChild(0)
+        } catch {
+            try? ch.send("error \(error)")
+            ProcessControl.exitChild(1)
+        }
+    }
+
+    /// setns into every namespace the config names by path: opened first (paths resolve in our namespaces),
+    /// then joined user namespace first, mount namespace last.
+    static func joinNamespaces(_ cfg: InitConfig) throws {
+        var fds: [(NamespaceKind, Int32, String)] = []
+        defer { for (_, fd, _) in fds { close(fd) } }
+        for (i, ns) in (cfg.linux.namespaces ?? []).enumerated() {
+            guard let path = ns.path else { continue }
+            let field = "linux.namespaces[\(i)].path"
+            let fd = try step(field) { try syscallCheck("open", path) { cove_open(path, O_RDONLY | O_CLOEXEC, 0) } }
+            fds.append((NamespaceKind(name: ns.type.rawValue)!, fd, path))
+            let actual = try step(field) { try Namespaces.kind(ofFD: fd, path: path) }
+            if actual != fds.last!.0 {
+                throw StepError("\(field): \(path) is a \(actual.rawValue) namespace, not \(ns.type.rawValue)")
+            }
+        }
+        for kind in NamespaceKind.joinOrder {
+            for (k, fd, path) in fds where k == kind {
+                try step("joining the \(kind.rawValue) namespace \(path)") { try Namespaces.setns(fd, kind.cloneFlag, path) }
+            }
+        }
+    }
+
+    static func runStage2(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
+        var reported = false
+        do {
+            _ = try ch.expect("go", during: "waiting for cove create")
+            if cfg.newUserNamespace {
+                try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
+            }
+            _ = setsid()
+            if !cfg.noNewKeyring {
+                // A fresh session keyring keeps the host's keys away; kernels without keyrings are fine.
+                if cove_keyctl_join_session("_ses.\(cfg.id)") < 0 && cove_errno() != ENOSYS && cove_errno() != EACCES {
+                    throw StepError("joining a new session keyring: \(SyscallError.last("keyctl").description)")
+                }
+            }
+            let rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot)
+            _ = Glibc.umask(0)
+            try rootfs.prepare()
+            try ch.send("mounted")
+            let stateText = try ch.expect("continue", during: "waiting for the createRuntime hooks")
+            let state = try SpecDecoder.decode(State.self, from: Array(stateText.utf8), source: "state")
+            try HookRunner.run(cfg.spec.hooks?.createContainer, kind: "createContainer", state: state)
+            try rootfs.enter()
+            if let h = cfg.spec.hostname, !h.isEmpty {
+                try step("hostname") { try syscallCheck("sethostname", h) { cove_sethostname(h, h.utf8.count) } }
+            }
+            if let d = cfg.spec.domainname, !d.isEmpty {
+                try step("domainname") { try syscallCheck("setdomainname", d) { cove_setdomainname(d, d.utf8.count) } }
+            }
+            try rootfs.finish()
+            let setup = ProcessSetup(process: cfg.spec.process!, preserveFDs: cfg.preserveFDs)
+            let exe = try step("process.args") { try setup.resolveExecutable() }
+            try step("process.rlimits") { try setup.rlimits() }
+            try step("process.user and process.capabilities") { try setup.identity() }
+            try step("process.noNewPrivileges") { try setup.noNewPrivileges() }
+            try step("process.cwd") { try setup.changeDirectory() }
+            setup.umask()
+            try ch.send("ready")
+            reported = true
+            ch.close()
+            // Blocks until `cove start` opens the FIFO for reading.
+            let fifo = try step("waiting on exec.fifo") {
+                try syscallCheck("open", "exec.fifo") { cove_openat(cfg.stateDirFD, "exec.fifo", O_WRONLY | O_CLOEXEC, 0) }
+            }
+            var zero: UInt8 = 0x30
+            _ = Glibc.write(fifo, &zero, 1)
+            close(fifo)
+            close(cfg.stateDirFD)
+            var started = state
+            started.status = .running
+            try HookRunner.run(cfg.spec.hooks?.startContainer, kind: "startContainer", state: started)
+            try step("closing runtime descriptors") { try setup.closeDescriptorsOnExec() }
+            try setup.exec(exe)
+        } catch {
+            if !reported, (try? ch.send("error \(error)")) != nil { ProcessControl.exitChild(1) }
+            fputs("cove: container init: \(error)\n", stderr)
+            ProcessControl.exitChild(127)
+        }
+    }
+}

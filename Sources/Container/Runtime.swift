@@ -1,0 +1,253 @@
+import CLinux
+import FoundationEssentials
+import Glibc
+import Kernel
+import OCI
+
+/// Options of `cove create` (and `run`), spelled as runc's flags.
+public struct CreateOptions {
+    public var id: String
+    public var bundle: String
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot = false
+    public var noNewKeyring = false
+    public var preserveFDs = 0
+
+    public init(id: String, bundle: String) {
+        self.id = id
+        self.bundle = bundle
+    }
+}
+
+/// The OCI lifecycle over a state directory: create, start, run, state, kill, delete, list.
+public struct Runtime {
+    public let store: StateStore
+    /// Warnings (unknown config fields, hooks that failed where the spec says to go on).
+    public var warn: (String) -> Void
+    /// Debug lines (`--debug`).
+    public var debug: (String) -> Void
+
+    public init(root: String, warn: @escaping (String) -> Void = { _ in }, debug: @escaping (String) -> Void = { _ in }) {
+        store = StateStore(root: root)
+        self.warn = warn
+        self.debug = debug
+    }
+
+    /// Reads, decodes and validates BUNDLE/config.json; returns the spec, absolute bundle and rootfs paths.
+    public func loadBundle(_ bundle: String) throws -> (spec: Spec, bundle: String, rootfs: String) {
+        guard let real = realpath(bundle, nil) else { throw CoveError("bundle \(bundle): \(SyscallError.last("realpath").errno)") }
+        let dir = String(cString: real)
+        free(real)
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read("\(dir)/config.json") } catch { throw CoveError("bundle \(dir): \(error)") }
+        let decoded = try SpecDecoder.decode(bytes, source: "\(dir)/config.json")
+        for field in decoded.unknownFields { warn("\(dir)/config.json: unknown field \(field) is ignored") }
+        try SpecValidator.validateForLinux(decoded.spec, source: "\(dir)/config.json")
+        let rootPath = decoded.spec.root!.path
+        let rootfs = rootPath.hasPrefix("/") ? rootPath : "\(dir)/\(rootPath)"
+        guard FileIO.isDirectory(rootfs) else { throw CoveError("\(dir)/config.json: root.path: \(rootfs) is not a directory") }
+        return (decoded.spec, dir, rootfs)
+    }
+
+    /// `cove create`: everything is set up and the init waits on exec.fifo. Returns the init's PID.
+    /// On any failure everything made so far is removed and the error names the step.
+    @discardableResult
+    public func create(_ opts: CreateOptions) throws -> pid_t {
+        try StateStore.validate(id: opts.id)
+        let (spec, bundle, rootfs) = try loadBundle(opts.bundle)
+        if opts.consoleSocket != nil && spec.process?.terminal != true {
+            throw CoveError("--console-socket: the config does not ask for a terminal (process.terminal)")
+        }
+        if opts.preserveFDs < 0 { throw CoveError("--preserve-fds: must not be negative") }
+        try store.createDir(opts.id)
+        var pid: pid_t = 0
+        var cgroups: ContainerCgroups?
+        var lock: FileLock?
+        func undo() {
+            if pid > 0 {
+                _ = Glibc.kill(pid, SIGKILL)
+                _ = try? ProcessControl.wait(pid)
+            }
+            cgroups?.destroy()
+            store.remove(opts.id)
+            lock?.release()
+        }
+        do {
+            lock = try store.lock(opts.id)
+            var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
+                                         owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
+                                         initStartTime: 0, phase: .creating, spec: spec)
+            try step("writing the state") { try store.write(record) }
+            try step("creating exec.fifo") { try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) } }
+            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn) }
+            let stateDir = try step("opening the state directory") {
+                try syscallCheck("open", store.dir(opts.id)) { cove_open(store.dir(opts.id), RootfsPaths.oPath | O_DIRECTORY | O_CLOEXEC, 0) }
+            }
+            defer { close(stateDir) }
+            let cfg = InitConfig(id: opts.id, spec: spec, rootfs: rootfs, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
+                                 preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
+            let channel = try SyncChannel.pair()
+            defer { channel.parent.close() }
+            pid = try InitProcess.spawn(cfg, channel: channel)
+            debug("container \(opts.id): init is PID \(pid)")
+            record.pid = pid
+            record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
+            try step("joining the cgroup") { try cgroups!.join(pid: pid) }
+            if let adj = spec.process?.oomScoreAdj {
+                try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
+            }
+            try step("writing the state") { try store.write(record) }
+            try channel.parent.send("go")
+            _ = try channel.parent.expect("mounted", during: "setting up the root filesystem")
+            let creating = ContainerStatus.state(record, store: store)
+            try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
+            try HookRunner.run(spec.hooks?.createRuntime, kind: "createRuntime", state: creating)
+            try channel.parent.send("continue " + String(decoding: try creating.forHooks.json(), as: UTF8.self))
+            _ = try channel.parent.expect("ready", during: "preparing the container process")
+            record.phase = .created
+            try step("writing the state") { try store.write(record) }
+            if let pidFile = opts.pidFile {
+                try step("--pid-file \(pidFile)") { try FileIO.writeAtomically(pidFile, String(pid)) }
+            }
+            lock?.release()
+            return pid
+        } catch {
+            undo()
+            throw CoveError("create \(opts.id): \(error)")
+        }
+    }
+
+    /// `cove start`: releases the init waiting on exec.fifo, then runs the poststart hooks.
+    public func start(_ id: String) throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        var record = try store.read(id)
+        let status = ContainerStatus.of(record, store: store)
+        guard status == .created else { throw CoveError("cannot start container '\(id)': it is \(status.rawValue), not created") }
+        let fifo = try syscallCheck("open", store.fifo(id)) { cove_open(store.fifo(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0) }
+        defer { close(fifo) }
+        var p = pollfd(fd: fifo, events: Int16(POLLIN), revents: 0)
+        while true {
+            let r = poll(&p, 1, 100)
+            if r > 0 && p.revents & Int16(POLLIN) != 0 { break }
+            if r < 0 && cove_errno() != EINTR { throw SyscallError.last("poll", store.fifo(id)) }
+            if !InitProcess.isAlive(pid: record.pid, startTime: record.initStartTime) {
+                throw CoveError("cannot start container '\(id)': its init exited")
+            }
+        }
+        var byte: UInt8 = 0
+        _ = Glibc.read(fifo, &byte, 1)
+        unlink(store.fifo(id))
+        record.phase = .started
+        try store.write(record)
+        do {
+            try HookRunner.run(record.spec.hooks?.poststart, kind: "poststart", state: ContainerStatus.state(record, store: store))
+        } catch {
+            warn("\(error)")
+        }
+    }
+
+    public func state(_ id: String) throws -> State {
+        ContainerStatus.state(try store.read(id), store: store)
+    }
+
+    public func list() -> [State] {
+        store.ids().compactMap { try? state($0) }
+    }
+
+    /// `cove kill`: signals the init through a pidfd checked against its start time; `all` signals every
+    /// process of the container.
+    public func kill(_ id: String, signal: Int32, all: Bool) throws {
+        let record = try store.read(id)
+        let status = ContainerStatus.of(record, store: store)
+        guard status == .created || status == .running || (all && status != .stopped) else {
+            throw CoveError("cannot kill container '\(id)': it is \(status.rawValue)")
+        }
+        if all { return try killAll(record, signal: signal) }
+        guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else {
+            throw CoveError("cannot kill container '\(id)': it is stopped")
+        }
+        defer { close(pidfd) }
+        try syscallCheck("pidfd_send_signal", String(record.pid)) { cove_pidfd_send_signal(pidfd, signal, 0) }
+    }
+
+    /// Every process of the container: the cgroup manager's job (issue 5); until then the processes in the
+    /// container's own PID namespace, or just the init when it shares the host's.
+    func killAll(_ record: ContainerRecord, signal: Int32) throws {
+        if try ContainerCgroups(id: record.id, spec: record.spec).killAll(signal: signal) { return }
+        guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else { return }
+        defer { close(pidfd) }
+        let ownPidNS = record.spec.linux?.namespaces?.contains { $0.type == .pid && $0.path == nil } == true
+        if ownPidNS, let ns = try? Namespaces.inode(path: "/proc/\(record.pid)/ns/pid") {
+            for name in (try? FileIO.list("/proc")) ?? [] {
+                guard let p = Int32(name), p != record.pid, (try? Namespaces.inode(path: "/proc/\(p)/ns/pid")) == ns else { continue }
+                _ = Glibc.kill(p, signal)
+            }
+        }
+        _ = cove_pidfd_send_signal(pidfd, signal, 0)
+    }
+
+    /// `cove delete`: a running container needs `force`; a created one is killed like runc does. Runs the
+    /// poststop hooks, destroys the cgroup and removes the state directory.
+    public func delete(_ id: String, force: Bool) throws {
+        let lock = try store.lock(id)
+        defer { lock.release() }
+        let record: ContainerRecord
+        do { record = try store.read(id) } catch {
+            // A state directory without a readable state (a crash mid-create) is removed with --force.
+            if force { store.remove(id); return }
+            throw error
+        }
+        let status = ContainerStatus.of(record, store: store)
+        if (status == .running || status == .creating) && !force {
+            throw CoveError("cannot delete container '\(id)': it is \(status.rawValue) (use --force)")
+        }
+        if status != .stopped {
+            try killAll(record, signal: SIGKILL)
+            try waitForExit(record)
+        }
+        do {
+            var stopped = ContainerStatus.state(record, store: store)
+            stopped.pid = record.pid
+            try HookRunner.run(record.spec.hooks?.poststop, kind: "poststop", state: stopped)
+        } catch {
+            warn("\(error)")
+        }
+        ContainerCgroups(id: id, spec: record.spec).destroy()
+        store.remove(id)
+    }
+
+    /// Polls the init's pidfd until it has exited (it is not our child: whoever is its parent reaps it).
+    func waitForExit(_ record: ContainerRecord) throws {
+        guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else { return }
+        defer { close(pidfd) }
+        var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        for _ in 0..<100 {
+            // Our own child (cove run) must be reaped here, or it stays a zombie that reads as alive.
+            var status: Int32 = 0
+            if waitpid(record.pid, &status, WNOHANG) == record.pid { return }
+            if poll(&p, 1, 100) > 0 { return }
+        }
+        throw CoveError("container '\(record.id)': init \(record.pid) did not exit after SIGKILL")
+    }
+
+    /// `cove run`: create, start, and (unless `detach`) wait for the init while forwarding signals;
+    /// returns its exit code (128+N for signal N). The state is deleted afterwards unless `keep`.
+    public func run(_ opts: CreateOptions, detach: Bool, keep: Bool) throws -> Int32 {
+        let previous = try SignalForwarder.blockForwarded()
+        defer { try? previous.setAsMask() }
+        let pid = try create(opts)
+        do {
+            try start(opts.id)
+        } catch {
+            try? delete(opts.id, force: true)
+            throw error
+        }
+        if detach { return 0 }
+        let status = try SignalForwarder.wait(for: pid)
+        debug("container \(opts.id): \(status)")
+        if !keep { try delete(opts.id, force: true) }
+        return status.shellCode
+    }
+}

@@ -1,0 +1,113 @@
+import CLinux
+import FoundationEssentials
+import Glibc
+import Kernel
+import OCI
+
+/// What `cove` keeps about one container in ROOT/ID/state.json. The live status is computed from the
+/// init process on every read (`ContainerStatus`), never trusted from the file.
+public struct ContainerRecord: Codable, Sendable {
+    public enum Phase: String, Codable, Sendable { case creating, created, started }
+
+    public var id: String
+    public var bundle: String
+    public var rootfs: String
+    public var created: String
+    public var owner: String
+    public var pid: Int32
+    /// /proc/PID/stat field 22: tells the init apart from a later process that reuses its PID.
+    public var initStartTime: UInt64
+    public var phase: Phase
+    public var spec: Spec
+
+    public var annotations: [String: String]? { spec.annotations }
+}
+
+/// The state directory: ROOT/ID/{state.json, exec.fifo}. Writes are atomic (write a temporary file,
+/// rename it); commands on one id are serialised with flock(2) on the container's directory.
+public struct StateStore {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public func dir(_ id: String) -> String { "\(root)/\(id)" }
+    public func fifo(_ id: String) -> String { "\(root)/\(id)/exec.fifo" }
+    func statePath(_ id: String) -> String { "\(root)/\(id)/state.json" }
+
+    /// runc's rule: letters, digits, `_ + - .`, not `.` or `..`.
+    public static func validate(id: String) throws {
+        let ok = !id.isEmpty && id != "." && id != ".." && id.count <= 1024 && id.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2b || c == 0x2d || c == 0x2e
+        }
+        if !ok { throw CoveError("invalid container id '\(id)': use letters, digits, '_', '+', '-' and '.'") }
+    }
+
+    /// Makes ROOT/ID; an existing one means the id is taken.
+    public func createDir(_ id: String) throws {
+        try StateStore.validate(id: id)
+        try FileIO.makeDirectories(root, mode: 0o711)
+        if mkdir(dir(id), 0o711) != 0 {
+            if cove_errno() == EEXIST { throw CoveError("container '\(id)' already exists") }
+            throw SyscallError.last("mkdir", dir(id))
+        }
+    }
+
+    public func exists(_ id: String) -> Bool { FileIO.exists(statePath(id)) }
+
+    /// Locks ROOT/ID for the duration of one command.
+    public func lock(_ id: String) throws -> FileLock {
+        try StateStore.validate(id: id)
+        guard FileIO.isDirectory(dir(id)) else { throw CoveError("container '\(id)' does not exist") }
+        return try FileLock(path: dir(id))
+    }
+
+    public func write(_ record: ContainerRecord) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.withoutEscapingSlashes]
+        let text = String(decoding: try enc.encode(record), as: UTF8.self)
+        try FileIO.writeAtomically(statePath(record.id), text, mode: 0o600)
+    }
+
+    public func read(_ id: String) throws -> ContainerRecord {
+        try StateStore.validate(id: id)
+        guard let bytes = try? FileIO.read(statePath(id)) else { throw CoveError("container '\(id)' does not exist") }
+        return try SpecDecoder.decode(ContainerRecord.self, from: bytes, source: statePath(id))
+    }
+
+    /// Removes ROOT/ID and everything in it.
+    public func remove(_ id: String) {
+        for name in (try? FileIO.list(dir(id))) ?? [] { unlink("\(dir(id))/\(name)") }
+        rmdir(dir(id))
+    }
+
+    /// Ids with a state.json, sorted.
+    public func ids() -> [String] {
+        ((try? FileIO.list(root)) ?? []).filter { exists($0) }.sorted()
+    }
+}
+
+extension FileIO {
+    /// Writes `path` through a temporary file in the same directory and rename(2), so readers see the old
+    /// or the new contents, never a part.
+    public static func writeAtomically(_ path: String, _ contents: String, mode: mode_t = 0o644) throws {
+        let tmp = path + ".tmp"
+        try write(tmp, contents, create: true, mode: mode)
+        try syscallCheck("rename", path) { rename(tmp, path) }
+    }
+}
+
+/// RFC 3339 with nanoseconds in UTC, as runc prints `created`.
+enum Timestamp {
+    static func now() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var tm = Glibc.tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec), 9))Z"
+    }
+}

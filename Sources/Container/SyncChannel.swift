@@ -1,0 +1,46 @@
+import CLinux
+import Glibc
+import Kernel
+
+/// One end of the socketpair(AF_UNIX, SOCK_SEQPACKET) between `cove create` and the container's init:
+/// short text messages with boundaries kept ("pid 123", "mounted", "error STEP: WHY").
+struct SyncChannel {
+    let fd: Int32
+
+    static func pair() throws -> (parent: SyncChannel, child: SyncChannel) {
+        var fds: [Int32] = [0, 0]
+        try syscallCheck("socketpair") { socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        return (SyncChannel(fd: fds[0]), SyncChannel(fd: fds[1]))
+    }
+
+    func send(_ message: String) throws {
+        var bytes = Array(message.utf8)
+        if bytes.isEmpty { bytes = [0x20] }
+        _ = try bytes.withUnsafeBytes { buf in
+            try syscallCheck("send", "init sync") { Glibc.send(fd, buf.baseAddress, buf.count, Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    /// The next message; nil when the other side is gone.
+    func receive() throws -> String? {
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        let n = try buf.withUnsafeMutableBytes { b in
+            try syscallCheck("recv", "init sync") { Glibc.recv(fd, b.baseAddress, b.count, 0) }
+        }
+        return n == 0 ? nil : String(decoding: buf[0..<n], as: UTF8.self)
+    }
+
+    /// Waits for `expected`; an `error …` message or a closed channel becomes the thrown error.
+    func expect(_ expected: String, during step: String) throws -> String {
+        guard let msg = try receive() else {
+            throw CoveError("\(step): container init exited without reporting why")
+        }
+        if msg.hasPrefix("error ") { throw CoveError(String(msg.dropFirst(6))) }
+        guard msg == expected || msg.hasPrefix(expected + " ") else {
+            throw CoveError("\(step): unexpected message from container init: \(msg)")
+        }
+        return msg.count > expected.count ? String(msg.dropFirst(expected.count + 1)) : ""
+    }
+
+    func close() { Glibc.close(fd) }
+}
