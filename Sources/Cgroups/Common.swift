@@ -24,7 +24,8 @@ enum CgroupCommon {
             if !FileIO.isDirectory(d) {
                 throw CoveError("cgroup \(d) does not exist: create the cgroup before applying limits")
             }
-            throw CoveError("cannot set \(w.file)=\(w.value): \(path) does not exist — the \(w.controller) controller on this kernel (cgroup \(version == .v1 ? "v1" : "v2")) cannot enforce it")
+            let owner = w.controller == "cgroup" ? "the cgroup v2 core" : "the \(w.controller) controller (cgroup \(version == .v1 ? "v1" : "v2"))"
+            throw CoveError("cannot set \(w.file)=\(w.value): \(path) does not exist — \(owner) on this kernel cannot enforce it")
         }
         for w in writes where !skipped.contains(w.controller) {
             let path = "\(dir(w.controller)!)/\(w.file)"

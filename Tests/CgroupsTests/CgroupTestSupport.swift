@@ -66,7 +66,7 @@ final class FakeCgroupfs {
     ]
 
     static let v2Files: [String: [String]] = [
-        "cgroup": ["cgroup.procs", "cgroup.freeze", "cgroup.events", "cgroup.kill", "cgroup.controllers", "cgroup.subtree_control"],
+        "cgroup": ["cgroup.procs", "cgroup.freeze", "cgroup.events", "cgroup.kill", "cgroup.controllers", "cgroup.subtree_control", "cgroup.max.depth"],
         "cpu": ["cpu.weight", "cpu.max", "cpu.max.burst", "cpu.idle", "cpu.stat"],
         "cpuset": ["cpuset.cpus", "cpuset.mems"],
         "memory": ["memory.max", "memory.swap.max", "memory.low", "memory.high", "memory.current", "memory.events", "memory.stat", "memory.oom.group"],
