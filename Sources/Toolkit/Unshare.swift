@@ -49,20 +49,24 @@ public enum Unshare {
     /// In the process that will exec: everything that must happen inside the new PID namespace or after
     /// the last fork. Never returns.
     static func prepareAndExec(_ o: UnshareOptions) throws -> Never {
-        if let dir = o.mountProc {
-            // Private first, so the new proc does not propagate back to the host's mount namespace.
-            try Mounts.setPropagation(.private, of: dir)
-            try Mounts.mountProc(on: dir)
-        }
         if let name = o.hostname {
             try syscallCheck("sethostname", name) { cove_sethostname(name, name.utf8.count) }
         }
+        // Root first, then proc: --mount-proc mounts inside the new root, as util-linux does.
         if let root = o.root {
             try syscallCheck("chroot", root) { chroot(root) }
             let wd = o.workingDirectory ?? "/"
             try syscallCheck("chdir", wd) { chdir(wd) }
         } else if let wd = o.workingDirectory {
             try syscallCheck("chdir", wd) { chdir(wd) }
+        }
+        if let dir = o.mountProc {
+            // "/" was already made private recursively unless --propagation said otherwise; then make the
+            // old proc private so the new one cannot propagate back. EINVAL: dir is no mount point, fine.
+            if o.root == nil && o.propagation != .private {
+                do { try Mounts.setPropagation(.private, of: dir) } catch let e as SyscallError where e.errno == .invalidArgument {}
+            }
+            try Mounts.mountProc(on: dir)
         }
         if o.keepCaps {
             var caps = try CapabilitySets.current()

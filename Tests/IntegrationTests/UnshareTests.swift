@@ -90,6 +90,10 @@ struct UnshareIsolationTests {
         try BusyboxRootfs.make(at: dir.path)
         let r = try Cove.run(["unshare", "--root", dir.path, "--wd", "/tmp", "/bin/sh", "-c", "pwd; ls /bin/busybox"])
         #expect(r.stdout == "/tmp\n/bin/busybox\n", "\(r)")
+        // --mount-proc mounts inside the new root, where the busybox ps finds PID 1.
+        let ps = try Cove.run(["unshare", "-fp", "--mount-proc", "--root", dir.path, "/bin/sh", "-c", "echo $$; ls /proc/1/ns/net"])
+        #expect(ps.stdout == "1\n/proc/1/ns/net\n", "\(ps)")
+        #expect(Leftovers.mounts(under: dir.path).isEmpty)
     }
 }
 
