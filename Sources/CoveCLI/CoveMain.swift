@@ -47,7 +47,7 @@ struct Cove: ParsableCommand {
           enter     run a program in the namespaces of another process (nsenter)
         """,
         version: CoveVersion.string,
-        subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self] + RuntimeCommands.all
+        subcommands: [NS.self, NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self] + RuntimeCommands.all
     )
 }
 
