@@ -38,8 +38,22 @@ enum Cove {
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil, user: String? = nil, env: [String: String]? = nil,
                     timeout: TimeInterval = 60) throws -> RunResult {
-        try Shell.run([binary] + args, stdin: stdin, user: user, env: env, timeout: timeout)
+        try Shell.run([user == nil ? binary : publicBinary] + args, stdin: stdin, user: user, env: env, timeout: timeout)
     }
+
+    /// A copy of the binary any user can run: the build directory may sit under a home directory other users
+    /// cannot enter (CI clones anywhere). Made once per test process, removed when it exits.
+    static let publicBinary: String = {
+        let dir = "/tmp/cove-bin-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o755)
+        let copy = dir + "/cove"
+        try? FileManager.default.removeItem(atPath: copy)
+        try? FileManager.default.copyItem(atPath: binary, toPath: copy)
+        chmod(copy, 0o755)
+        atexit { try? FileManager.default.removeItem(atPath: "/tmp/cove-bin-\(getpid())") }
+        return copy
+    }()
 }
 
 enum Shell {
