@@ -19,17 +19,21 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "OCI"),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // seccomp filters through libseccomp: own types, no OCI; Container converts linux.seccomp.
+        .target(name: "Seccomp", dependencies: ["Kernel", "CSeccomp"]),
         .target(name: "Netlink", dependencies: ["Kernel", "CLinux"]),
         .target(name: "Cgroups", dependencies: ["Kernel"]),
         // The namespace toolkit's logic (unshare, enter, ns list): util-linux behaviour over the Kernel layer.
         .target(name: "Toolkit", dependencies: ["Kernel", "CLinux"]),
-        .target(name: "Container", dependencies: ["Kernel", "OCI", "Netlink", "Cgroups", "CLinux"]),
+        .target(name: "Container", dependencies: ["Kernel", "OCI", "Netlink", "Cgroups", "Seccomp", "CLinux"]),
         .target(name: "CoveCLI", dependencies: [
             "Kernel", "OCI", "Netlink", "Cgroups", "Container", "Toolkit", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cove", dependencies: ["CoveCLI"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Toolkit", "CLinux"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Kernel", "CLinux"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "Kernel"]),
