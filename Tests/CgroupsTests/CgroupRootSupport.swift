@@ -59,10 +59,15 @@ final class CountingChild {
         child = try TestChild("read go; i=0; while :; do i=$((i+1)); echo $i > \(file); done")
     }
 
-    /// The last complete number written (the file is briefly empty while the shell rewrites it).
+    /// The file as it is now — briefly empty while the shell rewrites it, so a frozen counter may read "".
+    func raw() -> String {
+        (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+    }
+
+    /// The last complete number written.
     func value() -> Int? {
         for _ in 0..<200 {
-            if let s = try? String(contentsOfFile: file, encoding: .utf8), let n = Int(s.trimmingCharacters(in: .whitespacesAndNewlines)) { return n }
+            if let n = Int(raw().trimmingCharacters(in: .whitespacesAndNewlines)) { return n }
             usleep(1000)
         }
         return nil

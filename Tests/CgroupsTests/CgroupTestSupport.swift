@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Cgroups
+import Kernel
 
 enum CgroupHost {
     static let isRoot = geteuid() == 0
@@ -132,41 +133,88 @@ final class WriteLog {
     }
 }
 
-/// A child started with Foundation's Process for root tests; the test talks to it over stdin/stdout.
+/// A `/bin/sh -c SCRIPT` child for root tests, started with posix_spawn so it gets a clean signal mask
+/// (Foundation's Process passes on the test runner's blocked signals, and SIGTERM would never arrive).
+/// The test talks to it over stdin/stdout and reaps it itself.
 final class TestChild {
-    let process = Process()
-    let stdin = Pipe()
-    let stdout = Pipe()
+    let pid: pid_t
+    private let input: Kernel.Pipe
+    private let output_: Kernel.Pipe
+    private(set) var status: Kernel.ExitStatus?
 
     init(_ script: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        input = try Kernel.Pipe()
+        output_ = try Kernel.Pipe()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input.readEnd, 0)
+        posix_spawn_file_actions_adddup2(&actions, output_.writeEnd, 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let args: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, "/bin/sh", &actions, &attr, argv, environ)
+        input.closeRead()
+        output_.closeWrite()
+        if rc != 0 {
+            input.closeWrite()
+            output_.closeRead()
+            throw SyscallError("posix_spawn", "/bin/sh", errno: .init(rawValue: rc))
+        }
+        pid = child
     }
 
-    var pid: pid_t { process.processIdentifier }
+    deinit {
+        stop()
+        input.closeWrite()
+        output_.closeRead()
+    }
 
-    func go() { stdin.fileHandleForWriting.write("go\n".data(using: .utf8)!) }
+    func go() {
+        var line = Array("go\n".utf8)
+        _ = write(input.writeEnd, &line, line.count)
+    }
 
     /// Waits up to `seconds` for the child to end; nil on timeout.
-    func wait(seconds: Double) -> (reason: Process.TerminationReason, status: Int32)? {
+    @discardableResult
+    func wait(seconds: Double) -> Kernel.ExitStatus? {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { return nil }
-        return (process.terminationReason, process.terminationStatus)
+        while status == nil {
+            if let s = try? ProcessControl.poll(pid) { status = s; break }
+            if Date() >= deadline { break }
+            usleep(10_000)
+        }
+        return status
     }
 
+    /// Everything the child wrote to stdout, once it closed it.
     func output() -> String {
-        try? stdin.fileHandleForWriting.close()
-        return String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(output_.readEnd, &buf, buf.count)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Kills the child (by its PID) and reaps it.
+    /// Kills the child by its PID and reaps it.
     func stop() {
-        if process.isRunning { kill(pid, SIGKILL) }
-        _ = wait(seconds: 10)
+        guard status == nil else { return }
+        kill(pid, SIGKILL)
+        wait(seconds: 10)
     }
 }

@@ -54,8 +54,7 @@ struct CgroupV1RootTests {
             try m.addProcess(hog.pid)
             hog.go()
             let end = hog.wait(seconds: 60)
-            #expect(end?.reason == .uncaughtSignal)
-            #expect(end?.status == SIGKILL)
+            #expect(end == .signaled(SIGKILL))
             #expect(try m.oomKillCount() >= 1)
             // failcnt stays 0 on this kernel when memsw is limited too; the peak shows the limit was reached.
             let mem = try m.stats().memory
@@ -80,6 +79,9 @@ struct CgroupV1RootTests {
             #expect(current.current <= 4)
             #expect(current.limit == 4)
             #expect(try m.processes().count <= 4)
+            try m.killAll()
+            #expect(child.wait(seconds: 10) != nil)
+            #expect(RealCgroup.eventually { (try? m.processes())?.isEmpty ?? false })
         }
     }
 
@@ -93,13 +95,12 @@ struct CgroupV1RootTests {
             try m.freeze()
             #expect(try m.freezerState() == .frozen)
             #expect(m.isPaused)
-            let a = counter.value()
+            let a = counter.raw()
             usleep(300_000)
-            let b = counter.value()
-            #expect(a != nil && a == b)
+            #expect(counter.raw() == a)
             try m.thaw()
             #expect(try m.freezerState() == .thawed)
-            #expect(RealCgroup.eventually { (counter.value() ?? 0) > (b ?? 0) })
+            #expect(RealCgroup.eventually { counter.raw() != a && counter.raw() != "" })
         }
     }
 
@@ -112,7 +113,7 @@ struct CgroupV1RootTests {
             #expect(RealCgroup.eventually { (try? m.processes().count) == 3 })
             try m.killAll()
             let end = child.wait(seconds: 10)
-            #expect(end?.reason == .uncaughtSignal && end?.status == SIGKILL)
+            #expect(end == .signaled(SIGKILL))
             #expect(RealCgroup.eventually { (try? m.processes())?.isEmpty ?? false })
             #expect(try m.freezerState() == .thawed)
         }
