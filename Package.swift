@@ -23,7 +23,7 @@ let package = Package(
         // seccomp filters through libseccomp: own types, no OCI; Container converts linux.seccomp.
         .target(name: "Seccomp", dependencies: ["Kernel", "CSeccomp"]),
         .target(name: "Netlink", dependencies: ["Kernel", "CLinux"]),
-        .target(name: "Cgroups", dependencies: ["Kernel"]),
+        .target(name: "Cgroups", dependencies: ["Kernel", "CLinux"]),
         // The namespace toolkit's logic (unshare, enter, ns list): util-linux behaviour over the Kernel layer.
         .target(name: "Toolkit", dependencies: ["Kernel", "CLinux"]),
         .target(name: "Container", dependencies: ["Kernel", "OCI", "Netlink", "Cgroups", "Seccomp", "CLinux"]),
