@@ -13,6 +13,8 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/signalfd.h>
+#include <termios.h>
 #include <linux/capability.h>
 
 struct clone_args;
@@ -95,6 +97,9 @@ ssize_t cove_sendfile(int out_fd, int in_fd, size_t count) { return sendfile(out
 
 long cove_keyctl_join_session(const char *name) { return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name); }
 
-long cove_bpf(int cmd, void *attr, unsigned int size) { return syscall(SYS_bpf, cmd, attr, size); }
-
 int cove_errno(void) { return errno; }
+
+unsigned long cove_tiocgptpeer(void) { return TIOCGPTPEER; }
+unsigned long cove_tiocsptlck(void) { return TIOCSPTLCK; }
+unsigned long cove_tiocgptn(void) { return TIOCGPTN; }
+int cove_signalfd(int fd, const void *mask) { return signalfd(fd, (const sigset_t *)mask, SFD_CLOEXEC); }

@@ -30,6 +30,11 @@ static const unsigned long COVE_NS_GET_PARENT = NS_GET_PARENT;
 static const unsigned long COVE_NS_GET_NSTYPE = NS_GET_NSTYPE;
 static const unsigned long COVE_NS_GET_OWNER_UID = NS_GET_OWNER_UID;
 
+/* terminal ioctls built with _IO/_IOR/_IOW */
+unsigned long cove_tiocgptpeer(void);
+unsigned long cove_tiocsptlck(void);
+unsigned long cove_tiocgptn(void);
+
 /* openat2(2) */
 #define COVE_RESOLVE_NO_XDEV 0x01
 #define COVE_RESOLVE_NO_MAGICLINKS 0x02
@@ -72,6 +77,9 @@ int cove_ioctl_ptr(int fd, unsigned long request, void *arg);
 int cove_setresuid(uid_t r, uid_t e, uid_t s);
 int cove_setresgid(gid_t r, gid_t e, gid_t s);
 
+/* signalfd(2): `mask` is a sigset_t */
+int cove_signalfd(int fd, const void *mask);
+
 /* execvpe(3) */
 int cove_execvpe(const char *file, char *const argv[], char *const envp[]);
 
@@ -104,9 +112,6 @@ ssize_t cove_sendfile(int out_fd, int in_fd, size_t count);
 
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring per container */
 long cove_keyctl_join_session(const char *name);
-
-/* bpf(2): cgroup v2 device programs. Cgroups builds union bpf_attr byte by byte (its layout is kernel ABI). */
-long cove_bpf(int cmd, void *attr, unsigned int size);
 
 int cove_errno(void);
 
