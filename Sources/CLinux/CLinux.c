@@ -97,6 +97,8 @@ ssize_t cove_sendfile(int out_fd, int in_fd, size_t count) { return sendfile(out
 
 long cove_keyctl_join_session(const char *name) { return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name); }
 
+long cove_bpf(int cmd, void *attr, unsigned int size) { return syscall(SYS_bpf, cmd, attr, size); }
+
 int cove_errno(void) { return errno; }
 
 unsigned long cove_tiocgptpeer(void) { return TIOCGPTPEER; }

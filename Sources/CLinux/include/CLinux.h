@@ -113,6 +113,9 @@ ssize_t cove_sendfile(int out_fd, int in_fd, size_t count);
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring per container */
 long cove_keyctl_join_session(const char *name);
 
+/* bpf(2): cgroup v2 device programs. Cgroups builds union bpf_attr byte by byte (its layout is kernel ABI). */
+long cove_bpf(int cmd, void *attr, unsigned int size);
+
 int cove_errno(void);
 
 #endif
