@@ -71,7 +71,7 @@ struct NetAddrRouteTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("ad")
-        try coveOK(["link", "add", "-n", n, "d0", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "d0", "--type", "bridge"])
         try coveOK(["addr", "add", "192.0.2.10/24", "--dev", "d0", "-n", n])
         try coveOK(["addr", "add", "198.51.100.1/32", "--dev", "d0", "-n", n])
         let text = try coveOK(["addr", "list", "-n", n, "--dev", "d0"]).stdout

@@ -52,15 +52,15 @@ struct NetBadInputTests {
         try fails(["link", "delete", "-n", n, "nosuchdev"], "not found")
         try fails(["link", "show", "-n", n, "nosuchdev"], "not found")
         try fails(["addr", "add", "10.9.9.9/24", "--dev", "nosuchdev", "-n", n], "not found")
-        try fails(["link", "add", "-n", n, "abcdefghijklmnop", "--type", "dummy"], "longer than 15 bytes")
+        try fails(["link", "add", "-n", n, "abcdefghijklmnop", "--type", "bridge"], "longer than 15 bytes")
         try fails(["link", "add", "-n", n, "ok0", "--type", "veth", "--peer", "abcdefghijklmnop"], "longer than 15 bytes")
         try fails(["link", "add", "-n", n, "ok0", "--type", "wireguardx"], "unsupported type")
         try fails(["link", "add", "-n", n, "ok0", "--type", "veth"], "needs --peer")
         try fails(["link", "add", "-n", n, "ok0", "--type", "vlan", "--link", "lo", "--id", "5000"], "between 1 and 4094")
         #expect(try Shell.run(["ip", "-n", n, "-o", "link"]).stdout.split(separator: "\n").count == 1)
 
-        try coveOK(["link", "add", "-n", n, "d0", "--type", "dummy"])
-        try fails(["link", "add", "-n", n, "d0", "--type", "dummy"], "File exists")
+        try coveOK(["link", "add", "-n", n, "d0", "--type", "bridge"])
+        try fails(["link", "add", "-n", n, "d0", "--type", "bridge"], "a device with that name already exists")
         try fails(["link", "set", "-n", n, "d0", "--address", "02:00:00:00:00"], "invalid MAC address")
         try fails(["link", "set", "-n", n, "d0", "--address", "zz:00:00:00:00:01"], "invalid MAC address")
         try fails(["link", "set", "-n", n, "d0", "--name", "a/b"], "invalid device name")
@@ -72,7 +72,7 @@ struct NetBadInputTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("vc")
-        try coveOK(["link", "add", "-n", n, "taken", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "taken", "--type", "bridge"])
         let host = s.linkName("vch")
         try fails(["link", "add", host, "--type", "veth", "--peer", "taken", "--peer-netns", n], "link add \(host)")
         #expect(!NetHost.hasLink(host))
@@ -85,7 +85,7 @@ struct NetBadInputTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("ba")
-        try coveOK(["link", "add", "-n", n, "d0", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "d0", "--type", "bridge"])
         for bad in ["10.1.1.1/33", "10.1.1/24", "300.0.0.1/8", "fd00::1/200", "nonsense"] {
             try fails(["addr", "add", bad, "--dev", "d0", "-n", n], "invalid")
         }
@@ -100,7 +100,7 @@ struct NetBadInputTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("br")
-        try coveOK(["link", "add", "-n", n, "d0", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "d0", "--type", "bridge"])
         try coveOK(["link", "set", "-n", n, "d0", "--up"])
         try coveOK(["addr", "add", "10.5.5.1/24", "--dev", "d0", "-n", n])
         // Host bits set past the prefix length: the kernel explains in its ext-ack message.

@@ -43,8 +43,8 @@ struct NetLinkTests {
         let n = try s.addNamespace("js")
         try coveOK(["link", "add", "-n", n, "ja", "--type", "veth", "--peer", "jb"])
         try coveOK(["link", "add", "-n", n, "jbr", "--type", "bridge"])
-        try coveOK(["link", "add", "-n", n, "jd", "--type", "dummy"])
-        try coveOK(["link", "set", "-n", n, "jd", "--mtu", "1400", "--master", "jbr"])
+        try coveOK(["link", "add", "-n", n, "jd", "--type", "bridge"])
+        try coveOK(["link", "set", "-n", n, "ja", "--mtu", "1400", "--master", "jbr"])
         let mine = try jsonArray(try coveOK(["link", "list", "-n", n, "--json"]).stdout)
         let theirs = try jsonArray(try Shell.run(["ip", "-n", n, "-j", "link"]).stdout)
         func key(_ a: [[String: Any]]) -> [String] {
@@ -68,7 +68,7 @@ struct NetLinkTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("st")
-        try coveOK(["link", "add", "-n", n, "d1", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "d1", "--type", "bridge"])
         try coveOK(["link", "set", "-n", n, "d1", "--name", "d2", "--address", "02:11:22:33:44:55", "--mtu", "1280", "--up"])
         let ip = try jsonArray(try Shell.run(["ip", "-n", n, "-j", "link", "show", "d2"]).stdout)
         #expect(ip.first?["address"] as? String == "02:11:22:33:44:55")
@@ -81,26 +81,64 @@ struct NetLinkTests {
         #expect(!NetHost.hasLink("d2", netns: n))
     }
 
-    @Test func macvlanAndVlanOnADummyParent() throws {
+    @Test func macvlanOnABridgeParent() throws {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("mv")
-        try coveOK(["link", "add", "-n", n, "par", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "par", "--type", "bridge"])
         try coveOK(["link", "add", "-n", n, "mv0", "--type", "macvlan", "--link", "par", "--mode", "bridge"])
-        try coveOK(["link", "add", "-n", n, "par.7", "--type", "vlan", "--link", "par", "--id", "7"])
-        let d = try Shell.run(["ip", "-n", n, "-d", "-j", "link"]).stdout
-        let links = try jsonArray(d)
+        let links = try jsonArray(try Shell.run(["ip", "-n", n, "-d", "-j", "link"]).stdout)
         let mv = links.first { $0["ifname"] as? String == "mv0" }
         #expect((mv?["linkinfo"] as? [String: Any])?["info_kind"] as? String == "macvlan")
         #expect(((mv?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any])?["mode"] as? String == "bridge")
-        let vl = links.first { $0["ifname"] as? String == "par.7" }
-        #expect(((vl?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any])?["id"] as? Int == 7)
         let text = try coveOK(["link", "list", "-n", n]).stdout
         #expect(text.contains("mv0@par"))
-        #expect(text.contains("kind vlan"))
+        #expect(text.contains("kind macvlan"))
+        try fails(["link", "add", "-n", n, "mv1", "--type", "macvlan", "--link", "par", "--mode", "sideways"], "unknown macvlan mode")
     }
 
-    @Test func vethPeerIntoAPidsNamespace() throws {
+    /// vlan and dummy need their kernel drivers (some minimal kernels build neither).
+    @Test(.enabled(if: NetHost.supports("vlan"), "kernel has no 8021q (vlan) driver"))
+    func vlanOnAVethParent() throws {
+        let s = NetScratch()
+        defer { s.finish() }
+        let n = try s.addNamespace("vl")
+        try coveOK(["link", "add", "-n", n, "par", "--type", "veth", "--peer", "par1"])
+        try coveOK(["link", "add", "-n", n, "par.7", "--type", "vlan", "--link", "par", "--id", "7"])
+        let links = try jsonArray(try Shell.run(["ip", "-n", n, "-d", "-j", "link"]).stdout)
+        let vl = links.first { $0["ifname"] as? String == "par.7" }
+        #expect(((vl?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any])?["id"] as? Int == 7)
+    }
+
+    @Test(.enabled(if: NetHost.supports("dummy"), "kernel has no dummy driver"))
+    func dummyDevice() throws {
+        let s = NetScratch()
+        defer { s.finish() }
+        let n = try s.addNamespace("dm")
+        try coveOK(["link", "add", "-n", n, "dm0", "--type", "dummy"])
+        let links = try jsonArray(try Shell.run(["ip", "-n", n, "-d", "-j", "link"]).stdout)
+        #expect(links.contains { $0["ifname"] as? String == "dm0" && ($0["linkinfo"] as? [String: Any])?["info_kind"] as? String == "dummy" })
+    }
+
+    /// Where the kernel lacks a driver, the kernel's own words reach the user.
+    @Test func unavailableDriverIsExplained() throws {
+        let s = NetScratch()
+        defer { s.finish() }
+        let n = try s.addNamespace("ud")
+        for kind in ["dummy", "vlan"] where !NetHost.supports(kind) {
+            var args = ["link", "add", "-n", n, "x0", "--type", kind]
+            if kind == "vlan" { args += ["--link", "lo", "--id", "3"] }
+            try fails(args, "kernel: Unknown device type")
+        }
+    }
+
+    func fails(_ args: [String], _ needle: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try Cove.run(args)
+        #expect(r.isOneLineError, "cove \(args.joined(separator: " ")): \(r)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(needle), "expected \"\(needle)\" in: \(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func moveIntoAPidsNamespace() throws {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("pd")
@@ -119,11 +157,17 @@ struct NetLinkTests {
             usleep(20_000)
         }
         #expect(inNS)
-        let h = s.linkName("pdh")
-        try coveOK(["link", "add", "-n", n, "tmp0", "--type", "dummy"])
-        try coveOK(["link", "add", h, "--type", "dummy"])
+        let h = s.linkName("pdh"), hp = s.linkName("pdp")
+        try coveOK(["link", "add", h, "--type", "veth", "--peer", hp])
         try coveOK(["link", "set", h, "--netns", String(p.processIdentifier)])
         #expect(NetHost.hasLink(h, netns: n))
         #expect(!NetHost.hasLink(h))
+        #expect(NetHost.hasLink(hp))
+        // A bridge is pinned to its namespace: the kernel's reason is passed on.
+        let br = s.linkName("pdb")
+        try coveOK(["link", "add", br, "--type", "bridge"])
+        let r = try Cove.run(["link", "set", br, "--netns", n])
+        #expect(r.isOneLineError && r.stderr.contains("kernel: The interface netns is immutable"), "\(r)")
+        try coveOK(["link", "delete", br])
     }
 }

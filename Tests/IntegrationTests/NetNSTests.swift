@@ -60,7 +60,7 @@ struct NetNSTests {
         let devs = try coveOK(["netns", "exec", n, "--", "/bin/busybox", "cat", "/proc/net/dev"]).stdout
         #expect(devs.contains("lo:"))
         #expect(!devs.contains("eth0:"))
-        try coveOK(["link", "add", "-n", n, "d0", "--type", "dummy"])
+        try coveOK(["link", "add", "-n", n, "d0", "--type", "bridge"])
         #expect(NetHost.hasLink("d0", netns: n))
         try coveOK(["netns", "delete", n])
         #expect(!(try Shell.run(["ip", "netns", "list"]).stdout.contains(n)))

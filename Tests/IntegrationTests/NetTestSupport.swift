@@ -64,6 +64,25 @@ enum NetHost {
         return ((try? Shell.run(argv))?.status ?? 1) == 0
     }
 
+    /// Whether the kernel can make a device of this kind (tried with iproute2 in a throwaway namespace).
+    static func supports(_ kind: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if let known = kinds[kind] { return known }
+        let ns = UniqueName.make("kp")
+        guard ((try? Shell.run(["ip", "netns", "add", ns]))?.status ?? 1) == 0 else { return false }
+        defer { _ = try? Shell.run(["ip", "netns", "delete", ns]) }
+        var argv = ["ip", "-n", ns, "link", "add"]
+        switch kind {
+        case "vlan": _ = try? Shell.run(argv + ["p0", "type", "veth", "peer", "name", "p1"]); argv += ["link", "p0", "name", "k0", "type", "vlan", "id", "2"]
+        default: argv += ["k0", "type", kind]
+        }
+        let ok = ((try? Shell.run(argv))?.status ?? 1) == 0
+        kinds[kind] = ok
+        return ok
+    }
+    nonisolated(unsafe) private static var kinds: [String: Bool] = [:]
+    private static let lock = NSLock()
+
     static var hasIproute2: Bool { (try? Shell.which("ip")) != nil }
     static var ready: Bool { Host.isRoot && BusyboxRootfs.available && hasIproute2 }
     static let reason: Comment = "needs root, /bin/busybox and iproute2's ip"
