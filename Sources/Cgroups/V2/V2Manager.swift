@@ -103,7 +103,7 @@ public struct V2Manager: CgroupManager {
             }
             usable = writes.filter { !refused.contains($0.controller) }
         }
-        if !r.devices.isEmpty && !skip { try V2Devices.check(r.devices) }
+        if !r.devices.isEmpty { try V2Devices.check(r.devices) }
         try CgroupCommon.perform(usable, version: .v2, options: options, dir: { _ in dir }, warnings: &warnings)
         if !r.devices.isEmpty {
             if skip {
