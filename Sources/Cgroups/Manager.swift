@@ -67,6 +67,18 @@ public enum Cgroup {
         }
     }
 
+    /// Rebuilds the manager from the `paths` a manager reported when the container was created (keep them in
+    /// the container's state): a relative cgroupsPath would otherwise resolve against the cgroup of whichever
+    /// `cove` process runs later.
+    public static func manager(restoring paths: [String: String], path: CgroupPath, layout: CgroupLayout? = nil,
+                               options: CgroupOptions = CgroupOptions()) throws -> any CgroupManager {
+        let layout = try layout ?? CgroupLayout.detect()
+        if let dir = paths[""] {
+            return try V2Manager(path: path, layout: layout.version == .v2 ? layout : CgroupLayout(mode: .unified, unifiedMount: layout.unifiedMount), dir: dir, options: options)
+        }
+        return try V1Manager(path: path, layout: layout, paths: paths, options: options)
+    }
+
     /// Shorthand: `cgroupsPath` and the container id as the spec and runc use them.
     public static func manager(cgroupsPath: String?, containerID: String, layout: CgroupLayout? = nil,
                                options: CgroupOptions = CgroupOptions()) throws -> any CgroupManager {

@@ -63,7 +63,8 @@ public struct MemoryLimits: Equatable, Sendable {
 }
 
 /// `linux.resources.cpu`. `shares` uses the v1 scale (2…262144, default 1024) and is converted to
-/// cpu.weight on v2; quota -1 means no limit. Periods and runtimes are in microseconds.
+/// cpu.weight on v2; 0 means unset, as in runc. Quota -1 means no limit. Periods and runtimes are in
+/// microseconds.
 public struct CPULimits: Equatable, Sendable {
     public var shares: UInt64?
     public var quota: Int64?
@@ -96,7 +97,8 @@ public struct PidsLimits: Equatable, Sendable {
     public init(limit: Int64) { self.limit = limit }
 }
 
-/// `linux.resources.blockIO`. Weights use the v1 scale (10…1000) and are converted to io.weight on v2.
+/// `linux.resources.blockIO`. Weights use the v1 scale (10…1000) and are converted to io.weight on v2;
+/// a weight of 0 means unset, as in runc.
 public struct BlockIOLimits: Equatable, Sendable {
     public var weight: UInt16?
     public var leafWeight: UInt16?

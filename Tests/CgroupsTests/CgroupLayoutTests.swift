@@ -171,6 +171,19 @@ struct CgroupPathTests {
         #expect(abs.paths == ["": "/cg/cove/x"])
     }
 
+    @Test func restoringRecordedPathsIgnoresTheCallersCgroup() throws {
+        let layout = CgroupLayout.v1(root: "/cg", controllers: ["memory", "pids"])
+        let path = try CgroupPath("pod/x", containerID: "x")
+        let created = try V1Manager(path: path, layout: layout, options: CgroupOptions(ownCgroups: ProcessCgroups(v1: ["memory": "/a"])))
+        let later = try Cgroup.manager(restoring: created.paths, path: path, layout: layout)
+        #expect(later.paths == ["memory": "/cg/memory/a/pod/x", "pids": "/cg/pids/pod/x"])
+        #expect(later.version == .v1)
+        let v2 = try Cgroup.manager(restoring: ["": "/cg2/user.slice/pod/x"], path: path, layout: .v2(root: "/cg2"))
+        #expect(v2.version == .v2 && v2.paths == ["": "/cg2/user.slice/pod/x"])
+        #expect(throws: CoveError.self) { try Cgroup.manager(restoring: ["": "/elsewhere/x"], path: path, layout: .v2(root: "/cg2")) }
+        #expect(throws: CoveError.self) { try Cgroup.manager(restoring: [:], path: path, layout: layout) }
+    }
+
     @Test func factoryPicksTheVersion() throws {
         let m1 = try Cgroup.manager(cgroupsPath: "/a", containerID: "a", layout: .v1(root: "/cg", controllers: ["memory"]))
         #expect(m1.version == .v1)

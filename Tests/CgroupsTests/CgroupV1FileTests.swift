@@ -170,6 +170,28 @@ struct CgroupV1FileTests {
         #expect(s.log.entries.isEmpty)
     }
 
+    @Test func hybridHostNamesWhereAMissingController() throws {
+        // This host: hugetlb is only on the v2 hierarchy at /sys/fs/cgroup/unified.
+        let fake = try FakeCgroupfs()
+        _ = try fake.v1(controllers: ["memory"], cgroup: "/cove/t")
+        try fake.write("unified/cgroup.controllers", "hugetlb\n")
+        let layout = CgroupLayout(mode: .hybrid, v1Mounts: ["memory": "\(fake.root)/memory"], unifiedMount: "\(fake.root)/unified")
+        let m = try Cgroup.manager(cgroupsPath: "/cove/t", containerID: "t", layout: layout)
+        do {
+            try m.apply(CgroupResources(hugepageLimits: [HugepageLimit(pageSize: "2MB", limit: 0)]))
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)".contains("hugetlb cgroup controller is not mounted"))
+            #expect("\(error)".contains("cgroup v2 hierarchy at \(fake.root)/unified"))
+        }
+    }
+
+    @Test func zeroSharesAndWeightMeanUnset() throws {
+        let s = try setup()
+        try s.manager.apply(CgroupResources(cpu: CPULimits(shares: 0), blockIO: BlockIOLimits(weight: 0)))
+        #expect(s.log.entries.isEmpty)
+    }
+
     @Test func networkDevicesRdma() throws {
         let s = try setup()
         try s.manager.apply(CgroupResources(

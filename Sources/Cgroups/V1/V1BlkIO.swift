@@ -16,8 +16,8 @@ enum V1BlkIO {
             }
         }
         var out: [CgroupWrite] = []
-        if let v = b.weight { out.append(w(weightFile("weight"), String(v))) }
-        if let v = b.leafWeight { out.append(w("blkio.leaf_weight", String(v))) }
+        if let v = b.weight, v != 0 { out.append(w(weightFile("weight"), String(v))) }
+        if let v = b.leafWeight, v != 0 { out.append(w("blkio.leaf_weight", String(v))) }
         for dev in b.weightDevice {
             if let v = dev.weight { out.append(w(weightFile("weight_device"), "\(dev.major):\(dev.minor) \(v)")) }
             if let v = dev.leafWeight { out.append(w("blkio.leaf_weight_device", "\(dev.major):\(dev.minor) \(v)")) }

@@ -10,7 +10,7 @@ enum V1CPU {
         _ = try mgr.need("cpu", for: "linux.resources.cpu")
         func w(_ f: String, _ v: String) -> CgroupWrite { CgroupWrite("cpu", f, v) }
         var out: [CgroupWrite] = []
-        if let s = c.shares { out.append(w("cpu.shares", String(s))) }
+        if let s = c.shares, s != 0 { out.append(w("cpu.shares", String(s))) }
         // Period before quota: a quota is checked against the period in force.
         if let p = c.period { out.append(w("cpu.cfs_period_us", String(p))) }
         if let q = c.quota { out.append(w("cpu.cfs_quota_us", String(q))) }

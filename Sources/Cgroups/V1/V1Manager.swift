@@ -31,13 +31,27 @@ public struct V1Manager: CgroupManager {
         paths = p
     }
 
+    /// A manager for directories recorded earlier (state.json): a relative cgroupsPath resolves against the
+    /// calling process's cgroup, which differs between `cove create` and a later `cove delete`.
+    public init(path: CgroupPath, layout: CgroupLayout, paths: [String: String], options: CgroupOptions = CgroupOptions()) throws {
+        guard !paths.isEmpty, !paths.keys.contains("") else { throw CoveError("recorded cgroup v1 paths are empty or not v1: \(paths)") }
+        cgroupPath = path
+        self.layout = layout
+        self.options = options
+        self.paths = paths
+    }
+
     var dirs: [String] { CgroupCommon.dedupe(V1Manager.managed.compactMap { paths[$0] }) }
 
     func dir(_ controller: String) -> String? { paths[controller] }
 
     func need(_ controller: String, for setting: String) throws -> String {
         guard let d = paths[controller] else {
-            throw CoveError("the \(controller) cgroup controller is not mounted on this host (cgroup v1): cannot apply \(setting)")
+            var hint = ""
+            if let u = layout.unifiedMount, V2Manager.controllers(in: u).contains(controller) {
+                hint = "; it is attached to the cgroup v2 hierarchy at \(u), which cove does not use for limits on a \(layout.mode.rawValue) host"
+            }
+            throw CoveError("the \(controller) cgroup controller is not mounted on this host (cgroup v1): cannot apply \(setting)\(hint)")
         }
         return d
     }
@@ -82,7 +96,7 @@ public struct V1Manager: CgroupManager {
         var warnings: [CgroupWarning] = []
         let writes = try plan(r, warnings: &warnings)
         try CgroupCommon.perform(writes, version: .v1, options: options, dir: dir, warnings: &warnings)
-        if let shares = r.cpu?.shares, let d = paths["cpu"] { try V1CPU.checkShares(shares, dir: d) }
+        if let shares = r.cpu?.shares, shares != 0, let d = paths["cpu"] { try V1CPU.checkShares(shares, dir: d) }
         return warnings
     }
 

@@ -29,6 +29,17 @@ public struct V2Manager: CgroupManager {
         }
     }
 
+    /// A manager for a directory recorded earlier (state.json); see V1Manager's counterpart.
+    public init(path: CgroupPath, layout: CgroupLayout, dir: String, options: CgroupOptions = CgroupOptions()) throws {
+        guard let root = layout.unifiedMount else { throw CoveError("no cgroup v2 hierarchy is mounted") }
+        guard dir == root || dir.hasPrefix(root + "/") else { throw CoveError("recorded cgroup \(dir) is not under the v2 hierarchy \(root)") }
+        cgroupPath = path
+        self.layout = layout
+        self.options = options
+        self.root = root
+        self.dir = dir
+    }
+
     /// Controllers listed in a directory's cgroup.controllers.
     static func controllers(in d: String) -> Set<String> {
         guard let s = try? CgroupFile.read("\(d)/cgroup.controllers") else { return [] }
