@@ -362,7 +362,7 @@ class RuntimeBenches:
             json.dump(self.cfg["mem_config"](limit), f)
         cid = self.new_id(rt)
         self.live[(rt.name, cid)] = rt
-        r = proc.run(rt.cmd("run", "--bundle", self.bundles["mem"], cid), self.log(rt, "memrun"), 20)
+        r = proc.run(rt.cmd("run", "--bundle", self.bundles["mem"], cid), self.log(rt, "memrun"), 10)
         self.force_delete(rt, cid)
         proc.sweep_zombies()
         return r

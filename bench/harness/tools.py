@@ -102,23 +102,68 @@ def netns_builtin(cove, ip, n, prefix, logs, say, cleanup):
     return [ns_b, veth_b]
 
 
-def netns_script(script, cove, n, quick, logs, say):
+def netns_script(script, cove, n, quick, logs, say, cleanup):
     """bench/netns.sh belongs to the netns work; run it as its author wrote it and keep what it prints.
-    If its output holds a JSON object (the last line that parses), it is kept as data too."""
+    If its stdout holds a JSON object (the last line that parses), it is kept as data too."""
     say(f"netns: running {script}")
     env = dict(os.environ, COVE=cove, BENCH_RUNS=str(n), BENCH_QUICK="1" if quick else "0")
     args = [script, "--cove", cove, "--runs", str(n)] + (["--quick"] if quick else [])
+    out_path = os.path.join(logs, "netns-sh.out")
+    err_path = os.path.join(logs, "netns-sh.err")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        p = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    # It names what it makes bnc<its pid>...: known here, so leftovers can be removed if it is stopped.
+    tag = "bnc%d" % (p.pid % 100000)
     try:
-        p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
-        out, rc = p.stdout + p.stderr, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out, rc = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""), None
-        out += "\n(timed out after 600 s)"
+        rc = p.wait(timeout=900)
+    except BaseException:
+        p.send_signal(2)  # SIGINT: lets its own cleanup run
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        for d, kind in (("/run/netns", cleanup.netns), ("/sys/class/net", cleanup.links)):
+            if os.path.isdir(d):
+                kind.update(e for e in os.listdir(d) if e.startswith(tag))
+        raise
+    with open(out_path, errors="replace") as f:
+        stdout = f.read()
+    with open(err_path, errors="replace") as f:
+        stderr = f.read()
     data = None
-    for line in reversed(p.stdout.splitlines() if rc is not None else []):
+    for line in reversed(stdout.splitlines()):
         try:
             data = json.loads(line)
-            break
+            if isinstance(data, dict):
+                break
+            data = None
         except ValueError:
             continue
-    return {"script": script, "argv": args, "exit": rc, "output": out[-6000:], "json": data}
+    text = "\n".join(l for l in (stdout + stderr).splitlines() if not l.startswith("{"))
+    if d_left := [e for d in ("/run/netns", "/sys/class/net") if os.path.isdir(d)
+                  for e in os.listdir(d) if e.startswith(tag)]:
+        cleanup.netns.update(d_left)
+        cleanup.links.update(d_left)
+    return {"script": script, "argv": args, "exit": rc, "output": text[-6000:], "json": data}
+
+
+def rows_from_netns_json(data):
+    """Table rows (the shape of Bench.to_json) from the JSON line bench/netns.sh prints, or [] if it has none."""
+    rows = []
+    results = (data or {}).get("results") or {}
+    titles = {"netns": "netns add+delete (bench/netns.sh)", "veth": "veth pair create+delete (bench/netns.sh)"}
+    for key in ("netns", "veth"):
+        r = results.get(key)
+        if not isinstance(r, dict) or "cove" not in r or "ip" not in r:
+            continue
+
+        def conv(x):
+            return {"status": "ok", "n": x.get("n"), "median": x.get("median_ms"), "p10": x.get("p10_ms"),
+                    "p90": x.get("p90_ms"), "mean": x.get("mean_ms")}
+        ratio = r.get("ratio_cove_ip")
+        rows.append({"key": key, "title": titles[key], "unit": "ms",
+                     "results": {"cove": conv(r["cove"]), "iproute2": conv(r["ip"])},
+                     "ratios": {"cove/iproute2": None if ratio is None else round(ratio, 4)},
+                     "target": {"cove/iproute2": data.get("target_ratio", 0.5)}})
+    return rows
