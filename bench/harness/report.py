@@ -72,8 +72,9 @@ def markdown(doc):
         out.append(f"- {k}: `{v}`")
     out += ["", "## How the runtimes were run", "", m.get("how_run", "(runtime benchmarks not run)"), "",
             f"Bundle: busybox-static root filesystem from scripts/mkrootfs.sh and one config.json from `runc spec` "
-            f"with args [\"/bin/true\"] and terminal false, used by all three runtimes; runs per benchmark: "
-            f"{m['runs']}.", ""]
+            f"with args [\"/bin/true\"] and terminal false, used by all three runtimes. Runs: "
+            + ", ".join(f"{k}={v // 1024} KiB" if k.startswith("mem_") else f"{k}={v}" for k, v in m["runs"].items())
+            + ".", ""]
     if doc["runtime"]:
         out += ["## Container runtimes", "", table(doc["runtime"], ["crun", "runc"]), ""]
     if doc["tools"]:
@@ -160,7 +161,8 @@ def chart(doc, png, tmp):
               else f"set terminal png size 1400,{420 * len(panels)}",
               f"set output '{png}'",
               f"set multiplot layout {len(panels)},1 title 'Cove benchmarks — {doc['meta']['date']} "
-              f"({doc['meta']['mode']}, {doc['meta']['machine']['nproc']} CPUs)'",
+              f"({doc['meta']['mode']}, {doc['meta']['machine']['nproc']} CPUs) — bars: median, error bars: p10-p90; "
+              f"no bar: unsupported or failed, see latest.md' noenhanced",
               "set style data histogram", "set style histogram errorbars gap 1.5 lw 1",
               "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics",
               "set key top left", "set datafile missing 'NaN'", "set xtics noenhanced", "set key noenhanced"]

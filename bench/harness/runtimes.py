@@ -456,6 +456,12 @@ class RuntimeBenches:
     def cleanup(self):
         # Stop runtime commands still in flight (after an interrupt) before deleting what they made.
         killed = proc.kill_own_children()
+        self.leaked_state = []
+        for rt in self.runtimes:
+            if os.path.isdir(rt.root):
+                self.leaked_state += [{"path": os.path.join(rt.root, e), "removed": True,
+                                       "error": f"left in {rt.name}'s state dir after its container was deleted"}
+                                      for e in sorted(os.listdir(rt.root)) if (rt.name, e) not in self.live]
         for (name, cid), rt in list(self.live.items()):
             self.force_delete(rt, cid)
         # State dirs may hold containers we never learned about (a create that half-worked).
@@ -467,6 +473,10 @@ class RuntimeBenches:
         killed += proc.kill_own_children()
         return killed
 
+def _mount_points():
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f]
+
 
 def phase(cfg, out_path, say):
     """Entry point of the forked child: set up the namespace, run the selected benchmarks, clean up,
@@ -474,6 +484,7 @@ def phase(cfg, out_path, say):
     code = 0
     result = {"benches": [], "leftovers": [], "notes": []}
     rb = None
+    mounts_before = None
     hybrid = os.path.exists(EMPTY_CONTROLLERS)
     mounted = False
     interrupted = [False]
@@ -485,6 +496,7 @@ def phase(cfg, out_path, say):
     signal.signal(signal.SIGHUP, on_term)
     try:
         proc.unshare_mount_ns()
+        mounts_before = _mount_points()
         if hybrid:
             proc.bind_mount(cfg["empty_file"], EMPTY_CONTROLLERS)
             mounted = True
@@ -528,9 +540,19 @@ def phase(cfg, out_path, say):
             if killed:
                 result["notes"].append(f"cleanup had to kill {len(killed)} leftover process(es)")
             result["benches"] = [b.to_json() for b in rb.benches]
+            result["leftovers"] += rb.leaked_state
         else:
             proc.kill_own_children()
-        result["leftovers"] = cgroups.remove_leftovers(cfg["prefix"])
+        result["leftovers"] += cgroups.remove_leftovers(cfg["prefix"])
+        if mounts_before is not None:
+            # Mounts a runtime left in our namespace (they die with it, but leaving them is a bug to report).
+            for mnt in sorted(set(_mount_points()) - set(mounts_before) - {EMPTY_CONTROLLERS}, reverse=True):
+                item = {"path": f"mount {mnt}", "removed": True}
+                try:
+                    proc.umount(mnt)
+                except OSError as e:
+                    item.update(removed=False, error=str(e))
+                result["leftovers"].append(item)
         if mounted:
             try:
                 proc.umount(EMPTY_CONTROLLERS)
