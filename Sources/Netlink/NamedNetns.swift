@@ -50,7 +50,7 @@ public enum NamedNetns {
         close(created)
         do {
             // A new namespace for this process only while it is bind-mounted; then back to the original.
-            let home = try syscallCheck("open", "/proc/self/ns/net") { cove_open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC, 0) }
+            let home = try syscallCheck("open", "/proc/thread-self/ns/net") { cove_open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0) }
             defer { close(home) }
             try Namespaces.unshare(.newNet)
             defer {
@@ -59,7 +59,7 @@ public enum NamedNetns {
                     abort()
                 }
             }
-            try Mounts.bind("/proc/self/ns/net", on: file)
+            try Mounts.bind("/proc/thread-self/ns/net", on: file)
         } catch {
             unlink(file)
             throw error

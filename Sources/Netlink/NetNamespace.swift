@@ -27,7 +27,7 @@ public enum NetNamespace {
     }
 
     public static func withEntered<T>(fd target: Int32, what: String, _ body: () throws -> T) throws -> T {
-        let home = try syscallCheck("open", "/proc/self/ns/net") { cove_open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC, 0) }
+        let home = try syscallCheck("open", "/proc/thread-self/ns/net") { cove_open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0) }
         defer { close(home) }
         try Namespaces.setns(target, .newNet, what)
         defer {
