@@ -119,6 +119,24 @@ struct CgroupV1RootTests {
         }
     }
 
+    @Test func killAllOfAPausedCgroup() throws {
+        // `cove delete --force` of a paused container: SIGKILL must reach frozen tasks.
+        try RealCgroup.v1("pausedkill") { m in
+            let child = try TestChild("read go; sleep 30 & wait")
+            defer { child.stop() }
+            try m.addProcess(child.pid)
+            child.go()
+            #expect(RealCgroup.eventually { (try? m.processes().count) == 2 })
+            try m.freeze()
+            try m.killAll()
+            #expect(child.wait(seconds: 10) == .signaled(SIGKILL))
+            #expect(RealCgroup.eventually { (try? m.processes())?.isEmpty ?? false })
+            #expect(try m.freezerState() == .thawed)
+            try m.destroy()
+            #expect(!m.exists())
+        }
+    }
+
     @Test func cpuQuotaThrottlesABusyLoop() throws {
         try RealCgroup.v1("quota") { m in
             try m.apply(CgroupResources(cpu: CPULimits(quota: 10_000, period: 100_000)))

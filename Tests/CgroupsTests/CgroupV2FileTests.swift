@@ -150,6 +150,21 @@ struct CgroupV2FileTests {
         #expect(s.log.entries.isEmpty)
     }
 
+    @Test func rootlessSkipsUndelegatedControllersWithWarnings() throws {
+        let fake = try FakeCgroupfs()
+        let layout = try fake.v2(controllers: ["pids"], cgroup: "/cove/t")
+        var o = CgroupOptions()
+        o.rootless = true
+        let m = try V2Manager(path: CgroupPath("/cove/t", containerID: "t"), layout: layout, options: o)
+        let w = try m.apply(CgroupResources(memory: MemoryLimits(limit: 1 << 20), pids: PidsLimits(limit: 9)))
+        #expect(w.count == 1 && w[0].message.contains("memory controller is not delegated"))
+        #expect(fake.read("cove/t/pids.max") == "9")
+        // No cgroup at all (creation was refused): everything is skipped with a warning.
+        let gone = try V2Manager(path: CgroupPath("/elsewhere", containerID: "t"), layout: layout, options: o)
+        #expect(!(try gone.apply(CgroupResources(pids: PidsLimits(limit: 9)))).isEmpty)
+        #expect(!(try gone.addProcess(1)).isEmpty)
+    }
+
     @Test func networkIsAWarningOnV2() throws {
         let s = try setup()
         let w = try s.manager.apply(CgroupResources(network: NetworkSettings(classID: 7)))
