@@ -29,6 +29,9 @@ GROUPS = ["lifecycle", "run", "parallel", "exec", "memory", "toolkit", "netns"]
 MiB = 1024 * 1024
 SYSPATH = os.environ.get("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin"
 
+# The limits of the "with cgroup limits" bundle; checked in the container's cgroups before it is timed.
+LIMITS_WANT = {"memory": 128 * MiB, "pids": 128, "cpu_shares": 512}
+
 MODES = {
     "quick": {"lifecycle": 5, "run": 5, "parallel_reps": 1, "parallel_count": 50, "exec": 5,
               "rss_rounds": 2, "mem_step": 2 * MiB, "mem_hi": 128 * MiB, "toolkit": 20, "netns": 20},
@@ -109,9 +112,9 @@ def make_bundles(work, runc):
 
     def limits(c):
         c["linux"].setdefault("resources", {}).update({
-            "memory": {"limit": 128 * MiB},
-            "cpu": {"shares": 512, "quota": 100000, "period": 100000},
-            "pids": {"limit": 128},
+            "memory": {"limit": LIMITS_WANT["memory"]},
+            "cpu": {"shares": LIMITS_WANT["cpu_shares"], "quota": 100000, "period": 100000},
+            "pids": {"limit": LIMITS_WANT["pids"]},
         })
 
     def exec_(c):
@@ -250,7 +253,8 @@ def main():
                 else:
                     doc["notes"].append(f"{name} not installed: skipped")
             cfg = {"runtimes": rts, "bundles": bundles, "mem_config": mem_config, "work": work, "prefix": prefix,
-                   "empty_file": empty, "select": rt_groups, "n": n, "gnu_time": which("time")}
+                   "empty_file": empty, "select": rt_groups, "n": n, "gnu_time": which("time"),
+                   "limits_want": LIMITS_WANT}
             how = runtimes.how_runtimes_are_run(os.path.exists(runtimes.EMPTY_CONTROLLERS), empty)
             say("How the runtimes are run: " + how)
             data, interrupted = run_runtime_phase(cfg, work)

@@ -66,3 +66,65 @@ def remove_leftovers(prefix):
             item.update(removed=False, error=str(e))
         report.append(item)
     return report
+
+
+def _controller_dirs(pid):
+    """{controller: directory of pid's cgroup for it}, "" for the v2 unified hierarchy."""
+    mounts = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            parts = right.split()
+            if parts[0] == "cgroup2":
+                mounts[""] = left.split()[4]
+            elif parts[0] == "cgroup":
+                for opt in parts[2].split(","):
+                    mounts.setdefault(opt, left.split()[4])
+    dirs = {}
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            for c in (ctrls.split(",") if ctrls else [""]):
+                if c in mounts:
+                    dirs[c] = os.path.normpath(mounts[c] + "/" + path)
+    return dirs
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError as e:
+        return f"unreadable ({e.strerror})"
+
+
+def check_limits(pid, memory=None, pids=None, cpu_shares=None):
+    """Problems (strings) with the limits the cgroups of process pid really have; [] if all are applied.
+    Works with v1 controllers and with v2 (memory.max, pids.max, cpu.weight is not checked on v2)."""
+    dirs = _controller_dirs(pid)
+    v2 = dirs.get("")
+    problems = []
+    if memory is not None:
+        if "memory" in dirs:
+            f = os.path.join(dirs["memory"], "memory.limit_in_bytes")
+        else:
+            f = os.path.join(v2 or "/nonexistent", "memory.max")
+        got = _read(f)
+        if got != str(memory):
+            problems.append(f"{os.path.basename(f)}={got} (want {memory})")
+    if pids is not None:
+        f = os.path.join(dirs.get("pids", v2 or "/nonexistent"), "pids.max")
+        got = _read(f)
+        if got != str(pids):
+            problems.append(f"pids.max={got} (want {pids})")
+    if cpu_shares is not None and "cpu" in dirs:
+        f = os.path.join(dirs["cpu"], "cpu.shares")
+        got = _read(f)
+        if got != str(cpu_shares):
+            problems.append(f"cpu.shares={got} (want {cpu_shares})")
+    return problems
+
+
+def in_callers_cgroups(pid):
+    """True when process pid sits in exactly the cgroups of this process (the runtime made none for it)."""
+    return _controller_dirs(pid) == _controller_dirs(os.getpid())

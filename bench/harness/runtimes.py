@@ -57,6 +57,7 @@ class RuntimeBenches:
         self.rss_cli = {rt.name: [] for rt in runtimes}
         self.rss_init = {rt.name: [] for rt in runtimes}
         self.rss_errors = {}
+        self.notes = []
         self.rss_floor = None
         self.benches = []
 
@@ -187,6 +188,39 @@ class RuntimeBenches:
 
     # ---- benchmarks ----------------------------------------------------------------------------
 
+    def limits_applied(self, rt, bundle, **want):
+        """Untimed check before timing a bundle with limits: create a container, read the limits its cgroups
+        really have, delete it. Returns None when all are applied, else why not. A runtime that accepts
+        the limits but does not apply them does less work; its times would not be comparable."""
+        cid = self.new_id(rt)
+        pidfile = os.path.join(self.work, f"{rt.name}.pid")
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+        self.live[(rt.name, cid)] = rt
+        try:
+            c = proc.run(rt.cmd("create", "--bundle", bundle, "--pid-file", pidfile, cid), self.log(rt, "create"),
+                         TIMEOUT)
+            if not c.ok:
+                return c.error_line()
+            try:
+                pid = self.read_pid(rt, cid, pidfile)
+                if not want:
+                    if cgroups.in_callers_cgroups(pid):
+                        self.notes.append(f"{rt.name}: the container stays in the caller's cgroups (the runtime "
+                                          "made no cgroup for it, so config.json's device rule is not applied): "
+                                          "its lifecycle does less work than the others'")
+                    return None
+                problems = cgroups.check_limits(pid, **want)
+            except (StepFailed, OSError) as e:
+                return f"cannot read the container's cgroups: {e}"
+            if problems:
+                warn = warning_line(c.log)
+                return "limits not applied: " + "; ".join(problems) + (f" — it said: {warn}" if warn else "")
+            return None
+        finally:
+            self.force_delete(rt, cid)
+            proc.sweep_zombies()
+
     def lifecycle(self, n, limits):
         bundle = self.bundles["limits" if limits else "plain"]
         tag = "lifecycle_limits" if limits else "lifecycle"
@@ -198,6 +232,13 @@ class RuntimeBenches:
                 steps[step] = self.add(Bench(f"{tag}.{step}", f"  {step}", "ms", self.names))
         self.say(f"{title}: {n} rounds, runtimes interleaved ({', '.join(self.names)})")
         active = list(self.runtimes)
+        for rt in list(active):
+            why = self.limits_applied(rt, bundle, **(self.cfg["limits_want"] if limits else {}))
+            if why:
+                self.note_failure(total.series[rt.name], rt, why)
+                for b in steps.values():
+                    b.series[rt.name].fail(total.series[rt.name].status, why)
+                active.remove(rt)
         for i in range(-1, n):  # round -1 is a warm-up, not recorded
             for rt in self.rotation(i + 1, active):
                 try:
@@ -373,6 +414,12 @@ class RuntimeBenches:
         self.say(f"smallest memory limit: binary search in (0, {hi // MiB}] MiB to {step // 1024} KiB")
         state = {}
         for rt in self.runtimes:
+            with open(os.path.join(self.bundles["mem"], "config.json"), "w") as f:
+                json.dump(self.cfg["mem_config"](hi), f)
+            why = self.limits_applied(rt, self.bundles["mem"], memory=hi)
+            if why:
+                self.note_failure(bench.series[rt.name], rt, why)
+                continue
             r = self.memory_trial(rt, hi)
             if r.ok:
                 state[rt.name] = [0, hi]
@@ -473,6 +520,14 @@ class RuntimeBenches:
         killed += proc.kill_own_children()
         return killed
 
+def warning_line(log):
+    try:
+        with open(log, errors="replace") as f:
+            return next((l.strip()[:160] for l in f if "warn" in l.lower()), None)
+    except OSError:
+        return None
+
+
 def _mount_points():
     with open("/proc/self/mountinfo") as f:
         return [line.split()[4] for line in f]
@@ -541,6 +596,7 @@ def phase(cfg, out_path, say):
                 result["notes"].append(f"cleanup had to kill {len(killed)} leftover process(es)")
             result["benches"] = [b.to_json() for b in rb.benches]
             result["leftovers"] += rb.leaked_state
+            result["notes"] += rb.notes
         else:
             proc.kill_own_children()
         result["leftovers"] += cgroups.remove_leftovers(cfg["prefix"])
