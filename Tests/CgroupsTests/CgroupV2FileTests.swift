@@ -163,6 +163,14 @@ struct CgroupV2FileTests {
         let gone = try V2Manager(path: CgroupPath("/elsewhere", containerID: "t"), layout: layout, options: o)
         #expect(!(try gone.apply(CgroupResources(pids: PidsLimits(limit: 9)))).isEmpty)
         #expect(!(try gone.addProcess(1)).isEmpty)
+        // Not rootless: a missing cgroup is an error, not a skip.
+        let strict = try V2Manager(path: CgroupPath("/elsewhere", containerID: "t"), layout: layout)
+        do {
+            try strict.apply(CgroupResources(pids: PidsLimits(limit: 9)))
+            Issue.record("applied to a missing cgroup")
+        } catch {
+            #expect("\(error)".contains("does not exist"))
+        }
     }
 
     @Test func networkIsAWarningOnV2() throws {

@@ -78,8 +78,12 @@ enum V2Devices {
                 attr.put64(16, UInt64(UInt(bitPattern: lic.baseAddress)))
                 let r = attr.raw(progLoad)
                 if r >= 0 { return r }
-                // Load again with the verifier log to say why.
+                // Not allowed (no CAP_BPF/CAP_SYS_ADMIN): say so plainly. Otherwise load again with the
+                // verifier log to say why.
                 let e = errno
+                if e == EPERM || e == EACCES {
+                    throw SyscallError("bpf BPF_PROG_LOAD", "cgroup device program", errno: .init(rawValue: e))
+                }
                 return try log.withUnsafeMutableBytes { lb in
                     attr.put32(24, 1)
                     attr.put32(28, UInt32(lb.count))

@@ -104,6 +104,7 @@ public struct V2Manager: CgroupManager {
         let skip = options.rootless && !FileIO.isDirectory(dir)
         var usable = writes
         if !skip {
+            guard FileIO.isDirectory(dir) else { throw CoveError("cgroup \(dir) does not exist: create the cgroup before applying limits") }
             let available = V2Manager.controllers(in: dir)
             var refused = Set<String>()
             for w in writes where w.controller != "cgroup" && !available.contains(w.controller) {
@@ -120,7 +121,11 @@ public struct V2Manager: CgroupManager {
             if skip {
                 warnings.append(CgroupWarning("rootless: cgroup \(dir) does not exist; device rules are not applied"))
             } else {
-                try V2Devices.apply(r.devices, dir: dir, options: options)
+                do {
+                    try V2Devices.apply(r.devices, dir: dir, options: options)
+                } catch where options.rootless && CgroupFile.isPermission(error) {
+                    warnings.append(CgroupWarning("rootless: cannot attach a device program to \(dir) (\(error)); device rules are not applied"))
+                }
             }
         }
         return warnings
