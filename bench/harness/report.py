@@ -23,6 +23,8 @@ def cell(res, single=False):
         if len(err) > 110:
             err = err[:107] + "..."
         return f"{st}: {err}" if err else st
+    if res.get("at_floor"):
+        return f"≤{_fmt(res['median'])} (lowest tried)"
     if single or res.get("n", 0) < 3:
         return _fmt(res["median"]) if res.get("n", 0) <= 1 else f"{_fmt(res['median'])} (n={res['n']})"
     return f"{_fmt(res['median'])} ({_fmt(res['p10'])}–{_fmt(res['p90'])})"

@@ -408,10 +408,13 @@ class RuntimeBenches:
         proc.sweep_zombies()
         return r
 
-    def min_memory(self, step, hi):
+    def min_memory(self, step, hi, floor=64 * 1024):
+        """Per runtime: halve the limit from `hi` until `run` fails (or `floor` still works), then bisect between
+        the last failure and the last success down to min(step, failure/16), at least one page. Runtimes take
+        turns trial by trial. A limit the runtime does not really apply is reported, not searched."""
         bench = self.add(Bench("min_memory_limit", "smallest memory.limit that still runs /bin/true", "MiB",
                                self.names, single=True))
-        self.say(f"smallest memory limit: binary search in (0, {hi // MiB}] MiB to {step // 1024} KiB")
+        self.say(f"smallest memory limit: halving from {hi // MiB} MiB, then bisecting to ≤{step // 1024} KiB")
         state = {}
         for rt in self.runtimes:
             with open(os.path.join(self.bundles["mem"], "config.json"), "w") as f:
@@ -422,29 +425,43 @@ class RuntimeBenches:
                 continue
             r = self.memory_trial(rt, hi)
             if r.ok:
-                state[rt.name] = [0, hi]
+                state[rt.name] = {"lo": None, "hi": hi, "trials": [[hi, True]], "error": None, "done": False}
             else:
                 self.note_failure(bench.series[rt.name], rt, f"fails even at {hi // MiB} MiB: {r.error_line()}")
-        trials = {name: [] for name in state}
-        while any(h - l > step for l, h in state.values()):
+
+        def next_limit(st):
+            if st["lo"] is None:
+                cand = st["hi"] // 2 // 4096 * 4096
+                return cand if cand >= floor else None
+            res = max(4096, min(step, st["lo"] // 16))
+            if st["hi"] - st["lo"] <= res:
+                return None
+            return (st["lo"] + st["hi"]) // 2 // 4096 * 4096
+
+        while not all(st["done"] for st in state.values()):
             for rt in self.runtimes:
-                if rt.name not in state:
+                st = state.get(rt.name)
+                if st is None or st["done"]:
                     continue
-                lo, hi_ = state[rt.name]
-                if hi_ - lo <= step:
+                limit = next_limit(st)
+                if limit is None:
+                    st["done"] = True
                     continue
-                mid = (lo + hi_) // 2 // 4096 * 4096
-                r = self.memory_trial(rt, mid)
-                trials[rt.name].append([mid, r.ok, None if r.ok else r.error_line()])
-                state[rt.name] = [lo, mid] if r.ok else [mid, hi_]
-        for name, (lo, hi_) in state.items():
+                r = self.memory_trial(rt, limit)
+                st["trials"].append([limit, r.ok])
+                if r.ok:
+                    st["hi"] = limit
+                else:
+                    st["lo"], st["error"] = limit, r.error_line()
+        for name, st in state.items():
             s = bench.series[name]
-            s.samples.append(hi_ / MiB)
-            s.extra["resolution_kib"] = step // 1024
-            s.extra["trials"] = [[m, ok] for m, ok, _ in trials[name]]
-            last_fail = next((e for m, ok, e in reversed(trials[name]) if not ok), None)
-            if last_fail:
-                s.extra["error_below"] = last_fail
+            s.samples.append(st["hi"] / MiB)
+            s.extra["trials"] = st["trials"]
+            if st["lo"] is None:
+                s.extra["at_floor"] = True  # still ran at the smallest limit tried: the real minimum is lower
+            else:
+                s.extra["highest_failing_mib"] = round(st["lo"] / MiB, 4)
+                s.extra["error_below"] = st["error"]
         self.report(bench)
 
     def peak_rss(self, rounds):
