@@ -134,9 +134,14 @@ def chart(doc, png, tmp):
              "peak_rss_cli": "RSS cli", "peak_rss_init": "RSS init", "min_memory_limit": "min mem limit",
              "unshare": "unshare", "netns": "netns add+del", "veth": "veth add+del"}
     rt_tools = [SUBJECT, "crun", "runc"]
-    lat = [dict(b, short=short[b["key"]]) for b in doc["runtime"] if b["unit"] == "ms" and b["key"] in short]
-    mem = [dict(b, short=short[b["key"]]) for b in doc["runtime"] if b["unit"] == "MiB" and b["key"] in short]
-    tools = [dict(b, short=short.get(b["key"], b["key"])) for b in doc["tools"]]
+
+    def has_data(b):
+        return any(r.get("status") == "ok" and r.get("median") is not None for r in b["results"].values())
+    lat = [dict(b, short=short[b["key"]]) for b in doc["runtime"]
+           if b["unit"] == "ms" and b["key"] in short and has_data(b)]
+    mem = [dict(b, short=short[b["key"]]) for b in doc["runtime"]
+           if b["unit"] == "MiB" and b["key"] in short and has_data(b)]
+    tools = [dict(b, short=short.get(b["key"], b["key"])) for b in doc["tools"] if has_data(b)]
     panels = []
     if lat:
         _write_dat(os.path.join(tmp, "lat.dat"), lat, rt_tools)
