@@ -73,6 +73,14 @@ def machine_info():
             "loadavg_start": " ".join(open("/proc/loadavg").read().split()[:3])}
 
 
+def _built(path):
+    try:
+        t = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
+        return f" — {path}, built {t.strftime('%Y-%m-%d %H:%M UTC')}"
+    except OSError:
+        return ""
+
+
 def git_rev():
     try:
         rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -227,7 +235,7 @@ def main():
     meta = {"mode": mode, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "git": git_rev(), "machine": machine_info(), "runs": n, "selected": sel,
             "cove_binary": cove,
-            "versions": {"cove": first_line([cove, "--version"]),
+            "versions": {"cove": first_line([cove, "--version"]) + _built(cove),
                          "crun": first_line([bins["crun"] or "crun", "--version"]),
                          "runc": first_line([bins["runc"], "--version"]),
                          "util-linux": first_line([bins["unshare"] or "unshare", "--version"]),
