@@ -65,29 +65,26 @@ enum Shell {
         if let user {
             argv = ["setpriv", "--reuid=\(user)", "--regid=\(user)", "--init-groups", "--reset-env", "--"] + argv
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : try which(argv[0]))
-        p.arguments = Array(argv.dropFirst())
-        if let env { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        p.standardInput = inPipe
-        try p.run()
-        if let stdin { inPipe.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
-        try? inPipe.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+        let path = argv[0].hasPrefix("/") ? argv[0] : try which(argv[0])
+        var environment = ProcessInfo.processInfo.environment
+        if let env { environment.merge(env) { $1 } }
+        let child = try Spawned(path: path, argv: argv, environment: environment)
+        if let stdin { child.stdin.write(Data(stdin.utf8)) }
+        try? child.stdin.close()
+        // Read both pipes on their own threads, so a chatty child cannot block on a full pipe and the
+        // timeout below still fires if it never closes them.
         var out = Data(), err = Data()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { out = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { out = child.stdout.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { err = child.stderr.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
-            p.terminate()
+            kill(child.pid, SIGKILL)
+            _ = child.wait()
             throw TestFailure("timed out after \(timeout)s: \(argv.joined(separator: " "))")
         }
-        p.waitUntilExit()
-        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        let status = child.wait()
         return RunResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
@@ -97,6 +94,61 @@ enum Shell {
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         throw TestFailure("\(name) not found in PATH")
+    }
+}
+
+/// A child started with posix_spawn(3) with an empty signal mask and default dispositions — as a login shell
+/// would start it. Foundation's Process passes on the test runner's mask, in which most signals are blocked,
+/// so signals sent to such a child would never arrive.
+final class Spawned {
+    let pid: pid_t
+    let stdin: FileHandle
+    let stdout: FileHandle
+    let stderr: FileHandle
+
+    init(path: String, argv: [String], environment: [String: String]) throws {
+        var inP: [Int32] = [0, 0], outP: [Int32] = [0, 0], errP: [Int32] = [0, 0]
+        guard pipe(&inP) == 0, pipe(&outP) == 0, pipe(&errP) == 0 else { throw TestFailure("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inP[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outP[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errP[1], 2)
+        for fd in inP + outP + errP { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in 1..<32 where sig != SIGKILL && sig != SIGSTOP { sigaddset(&defaults, Int32(sig)) }
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cargv = argv.map { strdup($0) } + [nil]
+        let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (cargv + cenv).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attr, cargv, cenv)
+        close(inP[0]); close(outP[1]); close(errP[1])
+        guard rc == 0 else {
+            close(inP[1]); close(outP[0]); close(errP[0])
+            throw TestFailure("posix_spawn \(path): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+        stdin = FileHandle(fileDescriptor: inP[1], closeOnDealloc: true)
+        stdout = FileHandle(fileDescriptor: outP[0], closeOnDealloc: true)
+        stderr = FileHandle(fileDescriptor: errP[0], closeOnDealloc: true)
+    }
+
+    /// waitpid; the exit status, or 128+N for a death by signal N.
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
+        return signaled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
     }
 }
 
