@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from harness import proc, report, runtimes, tools  # noqa: E402
+from harness import phase as runtimes, proc, report, tools  # noqa: E402
 
 GROUPS = ["lifecycle", "run", "parallel", "exec", "memory", "toolkit", "netns"]
 MiB = 1024 * 1024

@@ -1,29 +1,19 @@
-"""Container runtime benchmarks: Cove, crun and runc driven the same way, in one private mount namespace.
+"""Container runtime benchmarks: Cove, crun and runc driven the same way (see phase.py for the namespace
+they run in). Lifecycle, run, parallel run and exec here; memory in memory.py.
 
-Everything here runs in a forked child of the harness (see `phase()`), which
-  1. unshares its mount namespace and makes every mount private (nothing propagates to the host),
-  2. on a hybrid cgroup host bind-mounts an empty file over /sys/fs/cgroup/unified/cgroup.controllers —
-     crun 1.8.1 refuses hybrid hosts otherwise ("cgroups in hybrid mode not supported"); all three
-     runtimes run under the same mount, so they see the same host,
-  3. becomes a child subreaper, so container processes orphaned by `create` are re-parented to it and
-     the `wait` step is a pidfd poll on the container's init (no polling of `state`).
+Every round runs each runtime once, in an order that rotates every round; round -1 is a warm-up. A runtime
+whose step fails is marked (Cove: "unsupported", others: "failed") with the error line and left out of the
+rest of that benchmark; the others carry on.
 """
 import json
 import os
-import shutil
 import signal
 import time
 
-from . import cgroups, proc
-from .model import Bench, Series, summarize
-
-TIMEOUT = 30.0
-EMPTY_CONTROLLERS = "/sys/fs/cgroup/unified/cgroup.controllers"
-MiB = 1024 * 1024
-
-
-class StepFailed(Exception):
-    pass
+from . import proc
+from .common import MiB, TIMEOUT, StepFailed  # noqa: F401 (re-exported)
+from .memory import MemoryBenches
+from .model import Bench, summarize
 
 
 class Runtime:
@@ -34,19 +24,8 @@ class Runtime:
         return [self.binary, "--root", self.root, *args]
 
 
-def how_runtimes_are_run(hybrid, empty_file):
-    if hybrid:
-        return ("Each runtime command is spawned by bench.py from inside one private mount namespace "
-                "(unshare(CLONE_NEWNS) + mount --make-rprivate /) in which an empty file is bind-mounted over "
-                f"{EMPTY_CONTROLLERS}, so crun 1.8.1 accepts this hybrid cgroup host. Cove, crun and runc all run "
-                "inside that same namespace, each with its own --root state dir. Shell equivalent: "
-                f"unshare -m --propagation private sh -c 'mount --bind {empty_file} {EMPTY_CONTROLLERS} && "
-                "RUNTIME --root STATEDIR create --bundle BUNDLE --pid-file F ID'")
-    return ("Each runtime command is spawned by bench.py from inside one private mount namespace "
-            "(no hybrid cgroup layout here, so no cgroup.controllers bind mount is needed).")
 
-
-class RuntimeBenches:
+class RuntimeBenches(MemoryBenches):
     def __init__(self, cfg, runtimes, bundles, work, prefix, say):
         self.cfg, self.runtimes, self.bundles, self.work, self.prefix, self.say = cfg, runtimes, bundles, work, prefix, say
         self.logs = os.path.join(work, "logs")
@@ -187,39 +166,6 @@ class RuntimeBenches:
         self.say(f"  {bench.title} [{bench.unit}]: " + "; ".join(parts))
 
     # ---- benchmarks ----------------------------------------------------------------------------
-
-    def limits_applied(self, rt, bundle, **want):
-        """Untimed check before timing a bundle with limits: create a container, read the limits its cgroups
-        really have, delete it. Returns None when all are applied, else why not. A runtime that accepts
-        the limits but does not apply them does less work; its times would not be comparable."""
-        cid = self.new_id(rt)
-        pidfile = os.path.join(self.work, f"{rt.name}.pid")
-        if os.path.exists(pidfile):
-            os.unlink(pidfile)
-        self.live[(rt.name, cid)] = rt
-        try:
-            c = proc.run(rt.cmd("create", "--bundle", bundle, "--pid-file", pidfile, cid), self.log(rt, "create"),
-                         TIMEOUT)
-            if not c.ok:
-                return c.error_line()
-            try:
-                pid = self.read_pid(rt, cid, pidfile)
-                if not want:
-                    if cgroups.in_callers_cgroups(pid):
-                        self.notes.append(f"{rt.name}: the container stays in the caller's cgroups (the runtime "
-                                          "made no cgroup for it, so config.json's device rule is not applied): "
-                                          "its lifecycle does less work than the others'")
-                    return None
-                problems = cgroups.check_limits(pid, **want)
-            except (StepFailed, OSError) as e:
-                return f"cannot read the container's cgroups: {e}"
-            if problems:
-                warn = warning_line(c.log)
-                return "limits not applied: " + "; ".join(problems) + (f" — it said: {warn}" if warn else "")
-            return None
-        finally:
-            self.force_delete(rt, cid)
-            proc.sweep_zombies()
 
     def lifecycle(self, n, limits):
         bundle = self.bundles["limits" if limits else "plain"]
@@ -398,125 +344,6 @@ class RuntimeBenches:
             proc.sweep_zombies()
         self.report(bench)
 
-    def memory_trial(self, rt, limit):
-        with open(os.path.join(self.bundles["mem"], "config.json"), "w") as f:
-            json.dump(self.cfg["mem_config"](limit), f)
-        cid = self.new_id(rt)
-        self.live[(rt.name, cid)] = rt
-        r = proc.run(rt.cmd("run", "--bundle", self.bundles["mem"], cid), self.log(rt, "memrun"), 10)
-        self.force_delete(rt, cid)
-        proc.sweep_zombies()
-        return r
-
-    def min_memory(self, step, hi, floor=64 * 1024):
-        """Per runtime: halve the limit from `hi` until `run` fails (or `floor` still works), then bisect between
-        the last failure and the last success down to min(step, failure/16), at least one page. Runtimes take
-        turns trial by trial. A limit the runtime does not really apply is reported, not searched."""
-        bench = self.add(Bench("min_memory_limit", "smallest memory.limit that still runs /bin/true", "MiB",
-                               self.names, single=True))
-        self.say(f"smallest memory limit: halving from {hi // MiB} MiB, then bisecting to ≤{step // 1024} KiB")
-        state = {}
-        for rt in self.runtimes:
-            with open(os.path.join(self.bundles["mem"], "config.json"), "w") as f:
-                json.dump(self.cfg["mem_config"](hi), f)
-            why = self.limits_applied(rt, self.bundles["mem"], memory=hi)
-            if why:
-                self.note_failure(bench.series[rt.name], rt, why)
-                continue
-            r = self.memory_trial(rt, hi)
-            if r.ok:
-                state[rt.name] = {"lo": None, "hi": hi, "trials": [[hi, True]], "error": None, "done": False}
-            else:
-                self.note_failure(bench.series[rt.name], rt, f"fails even at {hi // MiB} MiB: {r.error_line()}")
-
-        def next_limit(st):
-            if st["lo"] is None:
-                cand = st["hi"] // 2 // 4096 * 4096
-                return cand if cand >= floor else None
-            res = max(4096, min(step, st["lo"] // 16))
-            if st["hi"] - st["lo"] <= res:
-                return None
-            return (st["lo"] + st["hi"]) // 2 // 4096 * 4096
-
-        while not all(st["done"] for st in state.values()):
-            for rt in self.runtimes:
-                st = state.get(rt.name)
-                if st is None or st["done"]:
-                    continue
-                limit = next_limit(st)
-                if limit is None:
-                    st["done"] = True
-                    continue
-                r = self.memory_trial(rt, limit)
-                st["trials"].append([limit, r.ok])
-                if r.ok:
-                    st["hi"] = limit
-                else:
-                    st["lo"], st["error"] = limit, r.error_line()
-        for name, st in state.items():
-            s = bench.series[name]
-            s.samples.append(st["hi"] / MiB)
-            s.extra["trials"] = st["trials"]
-            if st["lo"] is None:
-                s.extra["at_floor"] = True  # still ran at the smallest limit tried: the real minimum is lower
-            else:
-                s.extra["highest_failing_mib"] = round(st["lo"] / MiB, 4)
-                s.extra["error_below"] = st["error"]
-        self.report(bench)
-
-    def peak_rss(self, rounds):
-        """Peak RSS needs its own runs: a process started by the harness (fork or vfork of Python) carries
-        Python's RSS into ru_maxrss at exec. So every runtime command here runs under GNU time, whose
-        forked child only carries time's own ~1.5 MiB — measured below as the floor of this method."""
-        self.say(f"peak RSS: {rounds} lifecycle + run/delete rounds per runtime under {self.cfg['gnu_time']}")
-        floor = os.path.join(self.logs, "floor.rss")
-        proc.run([self.cfg["gnu_time"], "-f", "%M", "-o", floor, "/bin/busybox", "true"], floor + ".log")
-        try:
-            with open(floor) as f:
-                self.rss_floor = int(f.read().split()[-1])
-        except (OSError, ValueError, IndexError):
-            self.rss_floor = None
-        active = list(self.runtimes)
-        for i in range(rounds):
-            for rt in self.rotation(i, active):
-                try:
-                    self.lifecycle_once(rt, self.bundles["plain"], wrap=True)
-                    cid = self.new_id(rt)
-                    self.live[(rt.name, cid)] = rt
-                    r = proc.run(self.rt_cmd(rt, "run", "--bundle", self.bundles["plain"], cid, wrap="run"),
-                                 self.log(rt, "run"), TIMEOUT)
-                    self.force_delete(rt, cid)
-                    if not r.ok:
-                        raise StepFailed(r.error_line())
-                    if self.read_rss(rt, "run"):
-                        self.rss_cli[rt.name].append(self.read_rss(rt, "run"))
-                except StepFailed as e:
-                    self.rss_errors[rt.name] = str(e)
-                    active.remove(rt)
-            proc.sweep_zombies()
-        self.rss_benches()
-
-    def rss_benches(self):
-        cli = self.add(Bench("peak_rss_cli", "peak RSS, runtime command (create/start/delete/run)", "MiB",
-                             self.names, target={"crun": 2.0}, single=True))
-        init = self.add(Bench("peak_rss_init", "peak RSS, container init incl. the runtime's setup in it", "MiB",
-                              self.names, single=True))
-        for rt in self.runtimes:
-            a, b = self.rss_cli[rt.name], self.rss_init[rt.name]
-            if a:
-                cli.series[rt.name].samples.append(max(a) / 1024)
-                cli.series[rt.name].extra["floor_mib"] = round((self.rss_floor or 0) / 1024, 2)
-            if b:
-                init.series[rt.name].samples.append(max(b) / 1024)
-            for bench in (cli, init):
-                s = bench.series[rt.name]
-                if not s.samples and s.usable:
-                    s.fail(self.failure_status(rt), self.rss_errors.get(rt.name, "no successful run to measure"))
-        for b in (cli, init):
-            self.report(b)
-
-    # ---- cleanup -------------------------------------------------------------------------------
-
     def cleanup(self):
         # Stop runtime commands still in flight (after an interrupt) before deleting what they made.
         killed = proc.kill_own_children()
@@ -536,105 +363,3 @@ class RuntimeBenches:
                         proc.run(rt.cmd("delete", "--force", entry), self.log(rt, "cleanup"), timeout=15)
         killed += proc.kill_own_children()
         return killed
-
-def warning_line(log):
-    try:
-        with open(log, errors="replace") as f:
-            return next((l.strip()[:160] for l in f if "warn" in l.lower()), None)
-    except OSError:
-        return None
-
-
-def _mount_points():
-    with open("/proc/self/mountinfo") as f:
-        return [line.split()[4] for line in f]
-
-
-def phase(cfg, out_path, say):
-    """Entry point of the forked child: set up the namespace, run the selected benchmarks, clean up,
-    write the JSON to out_path. Never returns (os._exit)."""
-    code = 0
-    result = {"benches": [], "leftovers": [], "notes": []}
-    rb = None
-    mounts_before = None
-    hybrid = os.path.exists(EMPTY_CONTROLLERS)
-    mounted = False
-    interrupted = [False]
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
-    try:
-        proc.unshare_mount_ns()
-        mounts_before = _mount_points()
-        if hybrid:
-            proc.bind_mount(cfg["empty_file"], EMPTY_CONTROLLERS)
-            mounted = True
-        proc.set_subreaper()
-        result["how_run"] = how_runtimes_are_run(hybrid, cfg["empty_file"])
-        runtimes = []
-        for name, binary in cfg["runtimes"]:
-            root = os.path.join(cfg["work"], "state", name)
-            os.makedirs(root, exist_ok=True)
-            runtimes.append(Runtime(name, binary, root))
-        rb = RuntimeBenches(cfg, runtimes, cfg["bundles"], cfg["work"], cfg["prefix"], say)
-        sel, n = cfg["select"], cfg["n"]
-        if "lifecycle" in sel:
-            rb.lifecycle(n["lifecycle"], limits=False)
-            rb.lifecycle(n["lifecycle"], limits=True)
-        if "run" in sel:
-            rb.run_delete(n["run"])
-        if "parallel" in sel:
-            rb.parallel(n["parallel_reps"], n["parallel_count"])
-        if "exec" in sel:
-            rb.exec_latency(n["exec"])
-        if "memory" in sel:
-            if cfg.get("gnu_time"):
-                rb.peak_rss(n["rss_rounds"])
-            else:
-                result["notes"].append("peak RSS not measured: GNU time (/usr/bin/time) is not installed")
-            rb.min_memory(n["mem_step"], n["mem_hi"])
-    except KeyboardInterrupt:
-        interrupted[0] = True
-        result["notes"].append("interrupted: results are partial")
-        code = 130
-    except Exception as e:  # report, clean up, and let the parent carry on with the other benchmarks
-        result["notes"].append(f"runtime benchmarks stopped: {type(e).__name__}: {e}")
-        say(f"runtime benchmarks stopped: {type(e).__name__}: {e}")
-        code = 1
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
-        if rb is not None:
-            killed = rb.cleanup()
-            if killed:
-                result["notes"].append(f"cleanup had to kill {len(killed)} leftover process(es)")
-            result["benches"] = [b.to_json() for b in rb.benches]
-            result["leftovers"] += rb.leaked_state
-            result["notes"] += rb.notes
-        else:
-            proc.kill_own_children()
-        result["leftovers"] += cgroups.remove_leftovers(cfg["prefix"])
-        if mounts_before is not None:
-            # Mounts a runtime left in our namespace (they die with it, but leaving them is a bug to report).
-            for mnt in sorted(set(_mount_points()) - set(mounts_before) - {EMPTY_CONTROLLERS}, reverse=True):
-                item = {"path": f"mount {mnt}", "removed": True}
-                try:
-                    proc.umount(mnt)
-                except OSError as e:
-                    item.update(removed=False, error=str(e))
-                result["leftovers"].append(item)
-        if mounted:
-            try:
-                proc.umount(EMPTY_CONTROLLERS)
-            except OSError as e:
-                result["notes"].append(str(e))
-        shutil.rmtree(os.path.join(cfg["work"], "state"), ignore_errors=True)
-        try:
-            with open(out_path, "w") as f:
-                json.dump(result, f)
-        except Exception:
-            code = code or 1
-        os._exit(code)

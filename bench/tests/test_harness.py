@@ -1,0 +1,90 @@
+"""Unit tests of the harness's pure parts (no root needed): python3 -m unittest discover bench/tests"""
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from harness import model, proc, report, tools  # noqa: E402
+
+
+class Stats(unittest.TestCase):
+    def test_percentiles_interpolate_like_numpy(self):
+        xs = [1.0, 2.0, 3.0, 4.0, 10.0]
+        s = model.summarize(xs)
+        self.assertEqual(s["median"], 3.0)
+        self.assertAlmostEqual(s["p10"], 1.4)
+        self.assertAlmostEqual(s["p90"], 7.6)
+        self.assertEqual((s["min"], s["max"], s["n"]), (1.0, 10.0, 5))
+
+    def test_ratio_uses_medians_and_refuses_missing(self):
+        b = model.Bench("x", "x", "ms", ["cove", "crun"], target={"crun": 0.7})
+        b.series["cove"].samples = [1.0, 2.0, 3.0]
+        b.series["crun"].samples = [4.0, 4.0, 4.0]
+        self.assertAlmostEqual(b.ratio("cove", "crun"), 0.5)
+        b.series["cove"].fail("unsupported", "cove create: exit 1: no")
+        self.assertIsNone(b.ratio("cove", "crun"))
+        j = b.to_json()
+        self.assertEqual(j["results"]["cove"]["status"], "unsupported")
+        self.assertNotIn("median", j["results"]["cove"])  # no number for a step that did not work
+
+
+class Table(unittest.TestCase):
+    def row(self, cove, crun):
+        return {"key": "lifecycle", "title": "lifecycle", "unit": "ms",
+                "results": {"cove": cove, "crun": crun},
+                "ratios": {"cove/crun": None if cove.get("status") != "ok" else cove["median"] / crun["median"]},
+                "target": {"cove/crun": 0.7}}
+
+    def test_unsupported_cell_names_cove_and_the_error(self):
+        t = report.table([self.row({"status": "unsupported", "error": "cove create: exit 64: Error: x"},
+                                   {"status": "ok", "n": 5, "median": 10.0, "p10": 9.0, "p90": 12.0})], ["crun"])
+        self.assertIn("cove: unsupported: cove create: exit 64: Error: x", t)
+        self.assertIn("10.0 (9.00–12.0)", t)
+
+    def test_target_marks(self):
+        ok = {"status": "ok", "n": 5, "median": 5.0, "p10": 4.0, "p90": 6.0}
+        ref = {"status": "ok", "n": 5, "median": 10.0, "p10": 9.0, "p90": 12.0}
+        self.assertIn("0.50× ✓", report.table([self.row(ok, ref)], ["crun"]))
+        slow = dict(ok, median=9.0)
+        self.assertIn("0.90× ✗ (≤0.7)", report.table([self.row(slow, ref)], ["crun"]))
+
+
+class Failures(unittest.TestCase):
+    def test_error_line_prefers_the_line_with_error(self):
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write("Usage: cove <subcommand>\nError: Unknown option '--pid-file'\n")
+        try:
+            line = proc.describe_failure(f.name, 64, ["/x/cove", "--root", "/r", "create", "--bundle", "/b", "id"])
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(line, "cove create: exit 64: Error: Unknown option '--pid-file'")
+
+    def test_missing_binary_is_a_failure_not_a_crash(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = proc.run(["/nonexistent/cove", "create"], os.path.join(d, "log"))
+            self.assertFalse(r.ok)
+            self.assertIn("cannot execute /nonexistent/cove", r.error_line())
+
+    def test_timeout_kills_and_reports(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = proc.run(["/bin/sleep", "5"], os.path.join(d, "log"), timeout=0.2)
+            self.assertTrue(r.timed_out)
+            self.assertLess(r.secs, 2)
+
+
+class NetnsScript(unittest.TestCase):
+    def test_rows_from_its_json_line(self):
+        data = {"target_ratio": 0.5, "results": {"netns": {
+            "cove": {"median_ms": 1.0, "p10_ms": 0.9, "p90_ms": 1.2, "n": 20},
+            "ip": {"median_ms": 4.0, "p10_ms": 3.5, "p90_ms": 4.5, "n": 20}, "ratio_cove_ip": 0.25}}}
+        rows = tools.rows_from_netns_json(data)
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["results"]["iproute2"]["median"], 4.0)
+        self.assertEqual(rows[0]["ratios"]["cove/iproute2"], 0.25)
+        self.assertEqual(tools.rows_from_netns_json(None), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
