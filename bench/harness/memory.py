@@ -4,7 +4,7 @@ import json
 import os
 
 from . import cgroups, proc
-from .common import MiB, TIMEOUT, StepFailed
+from .common import MiB, StepFailed
 from .model import Bench
 
 
@@ -21,8 +21,8 @@ class MemoryBenches:
             os.unlink(pidfile)
         self.live[(rt.name, cid)] = rt
         try:
-            c = proc.run(rt.cmd("create", "--bundle", bundle, "--pid-file", pidfile, cid), self.log(rt, "create"),
-                         TIMEOUT)
+            c = self.run_rt(rt, rt.cmd("create", "--bundle", bundle, "--pid-file", pidfile, cid),
+                            self.log(rt, "create"))
             if not c.ok:
                 return c.error_line()
             try:
@@ -129,8 +129,8 @@ class MemoryBenches:
                     self.lifecycle_once(rt, self.bundles["plain"], wrap=True)
                     cid = self.new_id(rt)
                     self.live[(rt.name, cid)] = rt
-                    r = proc.run(self.rt_cmd(rt, "run", "--bundle", self.bundles["plain"], cid, wrap="run"),
-                                 self.log(rt, "run"), TIMEOUT)
+                    r = self.run_rt(rt, self.rt_cmd(rt, "run", "--bundle", self.bundles["plain"], cid, wrap="run"),
+                                 self.log(rt, "run"))
                     self.force_delete(rt, cid)
                     if not r.ok:
                         raise StepFailed(r.error_line())

@@ -54,7 +54,8 @@ class Result:
     __slots__ = ("argv", "rc", "secs", "maxrss_kb", "log", "timed_out")
 
     def __init__(self, argv, rc, secs, maxrss_kb, log, timed_out=False):
-        self.argv, self.rc, self.secs, self.maxrss_kb, self.log, self.timed_out = argv, rc, secs, maxrss_kb, log, timed_out
+        self.argv, self.rc, self.secs, self.maxrss_kb = argv, rc, secs, maxrss_kb
+        self.log, self.timed_out = log, timed_out
 
     @property
     def ok(self):
@@ -67,7 +68,7 @@ class Result:
     def error_line(self):
         """The line of the command's output that best says what went wrong."""
         if self.timed_out:
-            return f"timed out: {' '.join(self.argv[-3:])}"
+            return f"{command_name(self.argv)}: timed out after {self.secs:.0f} s"
         return describe_failure(self.log, self.rc, self.argv)
 
 
@@ -82,11 +83,16 @@ def describe_failure(log, rc, argv):
     pick = next((l for l in lines if "error" in l.lower()), lines[0] if lines else "")
     pick = pick[:200]
     status = f"exit {rc}" if rc is not None and rc >= 0 else f"killed by signal {-rc}"
-    if os.path.basename(argv[0]) == "time" and "-o" in argv:  # GNU time wrapper: name the command it ran
+    return f"{command_name(argv)}: {status}" + (f": {pick}" if pick else " (no output)")
+
+
+def command_name(argv):
+    """`cove create` for [/path/cove, --root, DIR, create, ...]; looks through a GNU time wrapper."""
+    if os.path.basename(argv[0]) == "time" and "-o" in argv:
         argv = argv[argv.index("-o") + 2:]
     name = os.path.basename(argv[0])
     sub = next((a for a in argv[1:] if not a.startswith("-") and "/" not in a), "")
-    return f"{name} {sub}: {status}" + (f": {pick}" if pick else " (no output)")
+    return f"{name} {sub}".rstrip()
 
 
 def _note(log, text):

@@ -27,7 +27,8 @@ class Runtime:
 
 class RuntimeBenches(MemoryBenches):
     def __init__(self, cfg, runtimes, bundles, work, prefix, say):
-        self.cfg, self.runtimes, self.bundles, self.work, self.prefix, self.say = cfg, runtimes, bundles, work, prefix, say
+        self.cfg, self.runtimes, self.bundles = cfg, runtimes, bundles
+        self.work, self.prefix, self.say = work, prefix, say
         self.logs = os.path.join(work, "logs")
         os.makedirs(self.logs, exist_ok=True)
         self.live = {}  # (runtime name, id) -> Runtime, for cleanup
@@ -37,6 +38,7 @@ class RuntimeBenches(MemoryBenches):
         self.rss_init = {rt.name: [] for rt in runtimes}
         self.rss_errors = {}
         self.notes = []
+        self.hung = set()
         self.rss_floor = None
         self.benches = []
 
@@ -55,6 +57,16 @@ class RuntimeBenches(MemoryBenches):
     def note_failure(self, bench_series, rt, message):
         bench_series.fail(self.failure_status(rt), message)
         self.say(f"    {rt.name}: {bench_series.status}: {message}")
+
+    def timeout(self, rt):
+        """A runtime that hung once gets a short leash afterwards, so one hang cannot eat the whole run."""
+        return 5.0 if rt.name in self.hung else TIMEOUT
+
+    def run_rt(self, rt, argv, log):
+        r = proc.run(argv, log, self.timeout(rt))
+        if r.timed_out:
+            self.hung.add(rt.name)
+        return r
 
     def force_delete(self, rt, cid):
         proc.run(rt.cmd("delete", "--force", cid), self.log(rt, "cleanup"), timeout=15)
@@ -105,8 +117,9 @@ class RuntimeBenches(MemoryBenches):
         if os.path.exists(pidfile):
             os.unlink(pidfile)
         self.live[(rt.name, cid)] = rt
-        c = proc.run(self.rt_cmd(rt, "create", "--bundle", bundle, "--pid-file", pidfile, cid, wrap=wrap and "create"),
-                     self.log(rt, "create"), TIMEOUT)
+        c = self.run_rt(rt, self.rt_cmd(rt, "create", "--bundle", bundle, "--pid-file", pidfile, cid,
+                                        wrap=wrap and "create"),
+                     self.log(rt, "create"))
         if not c.ok:
             self.force_delete(rt, cid)
             raise StepFailed(c.error_line())
@@ -116,7 +129,7 @@ class RuntimeBenches(MemoryBenches):
         except (StepFailed, OSError) as e:
             self.force_delete(rt, cid)
             raise StepFailed(str(e))
-        s = proc.run(self.rt_cmd(rt, "start", cid, wrap=wrap and "start"), self.log(rt, "start"), TIMEOUT)
+        s = self.run_rt(rt, self.rt_cmd(rt, "start", cid, wrap=wrap and "start"), self.log(rt, "start"))
         if not s.ok:
             os.close(pidfd)
             self.force_delete(rt, cid)
@@ -127,15 +140,15 @@ class RuntimeBenches(MemoryBenches):
         cid, pid, pidfd, c, s = self.create_started(rt, bundle, wrap)
         try:
             t0 = time.perf_counter()
-            if not proc.wait_pidfd(pidfd, TIMEOUT):
-                raise StepFailed(f"{rt.name}: container {cid} still running {TIMEOUT:.0f}s after start")
+            if not proc.wait_pidfd(pidfd, self.timeout(rt)):
+                raise StepFailed(f"{rt.name}: container {cid} still running {self.timeout(rt):.0f}s after start")
             wait_s = time.perf_counter() - t0
             init_rss = None
             try:
                 rc, init_rss = proc.reap(pid)
             except ChildProcessError:
                 pass  # not re-parented to us (the runtime keeps a monitor process): nothing to reap
-            d = proc.run(self.rt_cmd(rt, "delete", cid, wrap=wrap and "delete"), self.log(rt, "delete"), TIMEOUT)
+            d = self.run_rt(rt, self.rt_cmd(rt, "delete", cid, wrap=wrap and "delete"), self.log(rt, "delete"))
             if not d.ok:
                 raise StepFailed(d.error_line())
             self.live.pop((rt.name, cid), None)
@@ -218,7 +231,7 @@ class RuntimeBenches(MemoryBenches):
             for rt in self.rotation(i + 1, active):
                 cid = self.new_id(rt)
                 self.live[(rt.name, cid)] = rt
-                r = proc.run(rt.cmd("run", "--bundle", self.bundles["plain"], cid), self.log(rt, "run"), TIMEOUT)
+                r = self.run_rt(rt, rt.cmd("run", "--bundle", self.bundles["plain"], cid), self.log(rt, "run"))
                 left = os.path.exists(os.path.join(rt.root, cid))
                 self.force_delete(rt, cid)
                 if not r.ok or left:
@@ -238,16 +251,17 @@ class RuntimeBenches(MemoryBenches):
                 if os.path.exists(pidfile):
                     os.unlink(pidfile)
                 try:
-                    r = proc.run(rt.cmd("run", "--detach", "--bundle", self.bundles["plain"], "--pid-file", pidfile,
-                                        cid), self.log(rt, "run"), TIMEOUT)
+                    r = self.run_rt(rt, rt.cmd("run", "--detach", "--bundle", self.bundles["plain"],
+                                               "--pid-file", pidfile, cid), self.log(rt, "run"))
                     if not r.ok:
                         raise StepFailed(r.error_line())
                     pid = self.read_pid(rt, cid, pidfile)
                     pidfd = os.pidfd_open(pid)
                     try:
                         t0 = time.perf_counter()
-                        if not proc.wait_pidfd(pidfd, TIMEOUT):
-                            raise StepFailed(f"{rt.name}: container {cid} still running {TIMEOUT:.0f}s after run -d")
+                        if not proc.wait_pidfd(pidfd, self.timeout(rt)):
+                            raise StepFailed(f"{rt.name}: container {cid} still running "
+                                             f"{self.timeout(rt):.0f}s after run -d")
                         wait_ms = (time.perf_counter() - t0) * 1000
                         try:
                             proc.reap(pid)
@@ -255,7 +269,7 @@ class RuntimeBenches(MemoryBenches):
                             pass
                     finally:
                         os.close(pidfd)
-                    d = proc.run(rt.cmd("delete", cid), self.log(rt, "delete"), TIMEOUT)
+                    d = self.run_rt(rt, rt.cmd("delete", cid), self.log(rt, "delete"))
                     if not d.ok:
                         raise StepFailed(d.error_line())
                     self.live.pop((rt.name, cid), None)
@@ -319,7 +333,7 @@ class RuntimeBenches(MemoryBenches):
             for i in range(-1, n):
                 for rt in self.rotation(i + 1, active):
                     _, cid, _, _ = running[rt.name]
-                    r = proc.run(rt.cmd("exec", cid, "/bin/true"), self.log(rt, "exec"), TIMEOUT)
+                    r = self.run_rt(rt, rt.cmd("exec", cid, "/bin/true"), self.log(rt, "exec"))
                     if not r.ok:
                         self.note_failure(bench.series[rt.name], rt, r.error_line())
                         active.remove(rt)
