@@ -135,4 +135,39 @@ struct NetNSTests {
         let listed = try jsonArray(try coveOK(["netns", "list", "--json"]).stdout)
         #expect(listed.contains { $0["name"] as? String == n })
     }
+
+    /// Concurrent adds: distinct names all succeed; the same name succeeds exactly once; /run/netns is
+    /// bind-mounted on itself at most once.
+    @Test func concurrentAdds() throws {
+        let s = NetScratch()
+        defer { s.finish() }
+        let names = (0..<6).map { _ in s.nsName("cc") }
+        let same = s.nsName("cs")
+        var procs: [(String, Process, Pipe)] = []
+        for n in names + Array(repeating: same, count: 4) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Cove.binary)
+            p.arguments = ["netns", "add", n]
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            procs.append((n, p, err))
+        }
+        var sameOK = 0
+        for (n, p, err) in procs {
+            p.waitUntilExit()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if n == same {
+                if p.terminationStatus == 0 { sameOK += 1 } else { #expect(text.contains("already exists"), "\(text)") }
+            } else {
+                #expect(p.terminationStatus == 0, "\(n): \(text)")
+            }
+        }
+        #expect(sameOK == 1)
+        for n in names + [same] {
+            #expect(try Shell.run(["ip", "netns", "exec", n, "/bin/busybox", "true"]).status == 0)
+        }
+        #expect(Leftovers.mounts(under: "/run/netns").filter { $0 == "/run/netns" }.count <= 1)
+        try coveOK(["netns", "delete"] + names + [same])
+    }
 }
