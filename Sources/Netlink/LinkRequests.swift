@@ -92,6 +92,12 @@ extension NetlinkSocket {
             var what = "link add \(name) type \(kind.name)"
             if case .veth(let peer, _) = kind { what += " peer \(peer)" }
             if e.errno == EEXIST && e.message == nil {
+                // Say which name is taken: the new device's here, or the peer's (here or in its namespace).
+                if (try? link(named: name)) != nil { throw CoveError("\(what): device \"\(name)\" already exists\(whereSuffix)") }
+                if case .veth(let peer, let ns) = kind, ns == nil, (try? link(named: peer)) != nil {
+                    throw CoveError("\(what): device \"\(peer)\" already exists\(whereSuffix)")
+                }
+                if case .veth(let peer, _) = kind { throw CoveError("\(what): device \"\(peer)\" already exists in the peer's namespace") }
                 throw CoveError("\(what): a device with that name already exists")
             }
             throw e.with(context: what)
@@ -105,7 +111,13 @@ extension NetlinkSocket {
         if let mtu = changes.mtu, mtu == 0 { throw CoveError("invalid MTU 0") }
         var masterIndex: Int32?
         if let master = changes.master {
-            masterIndex = try master.map { try link(named: $0).index } ?? 0
+            masterIndex = try master.map { m in
+                let dev = try link(named: m)
+                if let kind = dev.kind, !["bridge", "bond", "team", "vrf", "openvswitch"].contains(kind) {
+                    throw CoveError("link set \(name): \"\(m)\" cannot be a master: it is a \(kind) device, not a bridge")
+                }
+                return dev.index
+            } ?? 0
         }
         var m = NetlinkMessage(type: UInt16(RTM_NEWLINK))
         if let up = changes.up {
