@@ -1,6 +1,8 @@
 # Cove — see README.md.
 PREFIX ?= /usr/local
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# Fully static: no dynamic loader at start-up (its symbol binding cost more than all of `cove unshare`).
+# glibc then loads NSS modules itself for user names, which needs the same glibc at run time as at build time.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/cove
 DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-dev
 

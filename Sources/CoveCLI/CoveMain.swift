@@ -9,7 +9,7 @@ public enum CoveMain {
         let args = Array(CommandLine.arguments.dropFirst())
         // util-linux style commands parse their own options (optional values such as --mount[=FILE]
         // and stop-at-first-argument semantics that ArgumentParser does not model).
-        if let first = args.first, let tool = ToolCommands.table[first] {
+        if let first = args.first, let tool = ToolCommands.entry(first) {
             exit(tool(Array(args.dropFirst())))
         }
         // runc's global options (--root, --log, --log-format, --debug, --systemd-cgroup) precede the subcommand.

@@ -35,14 +35,14 @@ public struct CoveError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Retries on EINTR and turns -1 into a `SyscallError`.
-@inline(__always)
+@inlinable
 @discardableResult
-public func syscallCheck<T: FixedWidthInteger>(_ call: String, _ subject: String? = nil, _ body: () -> T) throws -> T {
+public func syscallCheck<T: FixedWidthInteger>(_ call: String, _ subject: @autoclosure () -> String? = nil, _ body: () -> T) throws -> T {
     while true {
         let r = body()
         if r != -1 { return r }
         let e = cove_errno()
         if e == EINTR { continue }
-        throw SyscallError(call, subject, errno: Errno(rawValue: e))
+        throw SyscallError(call, subject(), errno: Errno(rawValue: e))
     }
 }

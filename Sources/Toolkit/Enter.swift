@@ -6,7 +6,7 @@ import Kernel
 public struct EnterOptions {
     public var target: pid_t?
     /// Namespaces to join; a non-nil value is a namespace file to join instead of the target's.
-    public var namespaces: [NamespaceKind: String?] = [:]
+    public var namespaces = NamespaceSelection()
     public var all = false
     /// .some(nil): the target's root (or cwd); .some(path): that directory.
     public var root: String??
@@ -81,7 +81,7 @@ extension Enter {
                         if try Self.differs(kind, pid) { wanted[kind] = .some(nil) }
                     }
                 }
-            } else if o.all || wanted.values.contains(where: { $0 == nil }) || o.root == .some(nil) || o.workingDirectory == .some(nil) {
+            } else if o.all || wanted.files.contains(where: { $0 == nil }) || o.root == .some(nil) || o.workingDirectory == .some(nil) {
                 throw CoveError("no target process specified: use --target PID or a namespace file (--net=FILE)")
             }
             if wanted.isEmpty && o.root == nil && o.workingDirectory == nil {

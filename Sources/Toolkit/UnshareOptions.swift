@@ -3,7 +3,7 @@ import Kernel
 /// What `cove unshare` was asked to do, already parsed and checked.
 public struct UnshareOptions {
     /// The namespaces to create; a non-nil value is the file the namespace is bind-mounted on to persist it.
-    public var namespaces: [NamespaceKind: String?] = [:]
+    public var namespaces = NamespaceSelection()
     public var fork = false
     public var mountProc: String?
     public var killChild: Int32?
@@ -31,7 +31,7 @@ public struct UnshareOptions {
     public init() {}
 
     var flags: CloneFlags {
-        namespaces.keys.reduce(into: CloneFlags()) { $0.insert($1.cloneFlag) }
+        namespaces.kinds.reduce(into: CloneFlags()) { $0.insert($1.cloneFlag) }
     }
 
     var persisted: [(NamespaceKind, String)] {
