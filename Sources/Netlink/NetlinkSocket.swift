@@ -89,20 +89,29 @@ public final class NetlinkSocket {
         if sent != bytes.count { throw CoveError("netlink: short send (\(sent) of \(bytes.count) bytes)") }
         var collector = NetlinkReplyCollector(seq: seq)
         while !collector.done {
-            try collector.feed(receive())
+            // Only the kernel (port 0) answers requests; anything another process sends to our port is dropped.
+            let (datagram, fromKernel) = try receive()
+            if fromKernel { try collector.feed(datagram) }
         }
         return (collector.messages, collector.interrupted)
     }
 
-    /// One datagram, whatever its size: peeks at the length first and grows the buffer if needed.
-    private func receive() throws -> [UInt8] {
+    /// One datagram, whatever its size (peeks at the length first and grows the buffer if needed), and
+    /// whether the kernel sent it.
+    private func receive() throws -> ([UInt8], Bool) {
         let size = try buffer.withUnsafeMutableBytes { buf in
             try syscallCheck("recv", "netlink") { recv(fd, buf.baseAddress, buf.count, Int32(MSG_PEEK | MSG_TRUNC)) }
         }
         if size > buffer.count { buffer = [UInt8](repeating: 0, count: size) }
+        var from = sockaddr_nl()
+        var fromLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
         let n = try buffer.withUnsafeMutableBytes { buf in
-            try syscallCheck("recv", "netlink") { recv(fd, buf.baseAddress, buf.count, 0) }
+            try withUnsafeMutablePointer(to: &from) { addr in
+                try addr.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscallCheck("recvfrom", "netlink") { recvfrom(fd, buf.baseAddress, buf.count, 0, sa, &fromLength) }
+                }
+            }
         }
-        return Array(buffer[0..<n])
+        return (Array(buffer[0..<n]), from.nl_pid == 0)
     }
 }
