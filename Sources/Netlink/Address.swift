@@ -68,8 +68,7 @@ extension NetlinkSocket {
     /// address detection so the address is usable at once.
     public func addAddress(_ cidr: CIDR, device: String, noDAD: Bool = false) throws {
         let dev = try link(named: device)
-        var m = NetlinkMessage(type: UInt16(RTM_NEWADDR), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
-        try fillAddress(&m, cidr, dev, flags: noDAD ? 0x02 : 0)
+        let m = RtnlMessage.address(add: true, cidr, index: dev.index, noDAD: noDAD)
         do {
             try request(m)
         } catch let e as NetlinkError {
@@ -82,8 +81,7 @@ extension NetlinkSocket {
 
     public func deleteAddress(_ cidr: CIDR, device: String) throws {
         let dev = try link(named: device)
-        var m = NetlinkMessage(type: UInt16(RTM_DELADDR))
-        try fillAddress(&m, cidr, dev, flags: 0)
+        let m = RtnlMessage.address(add: false, cidr, index: dev.index)
         do {
             try request(m)
         } catch let e as NetlinkError where e.errno == EADDRNOTAVAIL && e.message == nil {
@@ -92,13 +90,19 @@ extension NetlinkSocket {
             throw e.with(context: "addr delete \(cidr) dev \(device)")
         }
     }
+}
 
-    private func fillAddress(_ m: inout NetlinkMessage, _ cidr: CIDR, _ dev: Link, flags: UInt8) throws {
+extension RtnlMessage {
+    /// RTM_NEWADDR (CREATE|EXCL) or RTM_DELADDR, laid out as iproute2 lays it out: IFA_LOCAL, then IFA_ADDRESS.
+    public static func address(add: Bool, _ cidr: CIDR, index: Int32, noDAD: Bool = false) -> NetlinkMessage {
+        var m = add ? NetlinkMessage(type: UInt16(RTM_NEWADDR), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
+                    : NetlinkMessage(type: UInt16(RTM_DELADDR))
         // iproute2's default: host scope for IPv4 loopback addresses, global otherwise.
         let loopback = !cidr.address.isIPv6 && cidr.address.bytes[0] == 127
-        m.appendIfAddr(family: cidr.address.family, prefixLength: UInt8(cidr.prefixLength), flags: flags,
-                       scope: loopback ? 254 : 0, index: UInt32(bitPattern: dev.index))
+        m.appendIfAddr(family: cidr.address.family, prefixLength: UInt8(cidr.prefixLength), flags: noDAD ? 0x02 : 0,
+                       scope: loopback ? 254 : 0, index: UInt32(bitPattern: index))
         m.addAttribute(UInt16(IFA_LOCAL), cidr.address.bytes)
         m.addAttribute(UInt16(IFA_ADDRESS), cidr.address.bytes)
+        return m
     }
 }

@@ -54,38 +54,17 @@ extension NetlinkSocket {
     /// Creates a device. A veth pair is made by one request, so either both ends exist afterwards or neither.
     public func addLink(name: String, kind: LinkKind) throws {
         try InterfaceName.validate(name)
-        var m = NetlinkMessage(type: UInt16(RTM_NEWLINK), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
-        m.appendIfInfo()
-        m.addAttribute(UInt16(IFLA_IFNAME), string: name)
+        var parentIndex: Int32?
         switch kind {
         case .macvlan(let parent, _), .vlan(let parent, _):
-            m.addAttribute(UInt16(IFLA_LINK), i32: try link(named: parent).index)
+            parentIndex = try link(named: parent).index
+        case .veth(let peer, _):
+            try InterfaceName.validate(peer)
+            if peer == name { throw CoveError("veth peer name must differ from \"\(name)\"") }
         default:
             break
         }
-        if case .veth(let peer, _) = kind {
-            try InterfaceName.validate(peer)
-            if peer == name { throw CoveError("veth peer name must differ from \"\(name)\"") }
-        }
-        m.nested(UInt16(IFLA_LINKINFO)) { info in
-            info.addAttribute(UInt16(IFLA_INFO_KIND), string: kind.name)
-            switch kind {
-            case .veth(let peer, let peerNetns):
-                info.nested(UInt16(IFLA_INFO_DATA)) { data in
-                    data.nested(UInt16(VETH_INFO_PEER)) { p in
-                        p.appendIfInfo()
-                        p.addAttribute(UInt16(IFLA_IFNAME), string: peer)
-                        if let peerNetns { p.addNetnsTarget(peerNetns) }
-                    }
-                }
-            case .macvlan(_, let mode?):
-                info.nested(UInt16(IFLA_INFO_DATA)) { $0.addAttribute(UInt16(IFLA_MACVLAN_MODE), u32: mode.value) }
-            case .vlan(_, let id):
-                info.nested(UInt16(IFLA_INFO_DATA)) { $0.addAttribute(UInt16(IFLA_VLAN_ID), u16: id) }
-            default:
-                break
-            }
-        }
+        let m = RtnlMessage.newLink(name: name, kind: kind, parentIndex: parentIndex)
         do {
             try request(m)
         } catch let e as NetlinkError {
@@ -119,17 +98,7 @@ extension NetlinkSocket {
                 return dev.index
             } ?? 0
         }
-        var m = NetlinkMessage(type: UInt16(RTM_NEWLINK))
-        if let up = changes.up {
-            m.appendIfInfo(index: dev.index, flags: up ? LinkFlag.up : 0, change: LinkFlag.up)
-        } else {
-            m.appendIfInfo(index: dev.index)
-        }
-        if let newName = changes.newName { m.addAttribute(UInt16(IFLA_IFNAME), string: newName) }
-        if let mtu = changes.mtu { m.addAttribute(UInt16(IFLA_MTU), u32: mtu) }
-        if let address = changes.address { m.addAttribute(UInt16(IFLA_ADDRESS), address) }
-        if let masterIndex { m.addAttribute(UInt16(IFLA_MASTER), i32: masterIndex) }
-        if let netns = changes.netns { m.addNetnsTarget(netns) }
+        let m = RtnlMessage.setLink(index: dev.index, changes, masterIndex: masterIndex)
         do {
             try request(m)
         } catch let e as NetlinkError {
@@ -151,6 +120,53 @@ extension NetlinkSocket {
 
     var whereSuffix: String {
         label.map { " in network namespace \"\($0)\"" } ?? ""
+    }
+}
+
+/// The requests themselves, built without a socket so tests can compare them with iproute2's bytes.
+public enum RtnlMessage {
+    /// RTM_NEWLINK with CREATE|EXCL. iproute2 sends IFLA_INFO_KIND without a NUL; so does this.
+    public static func newLink(name: String, kind: LinkKind, parentIndex: Int32?) -> NetlinkMessage {
+        var m = NetlinkMessage(type: UInt16(RTM_NEWLINK), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
+        m.appendIfInfo()
+        m.addAttribute(UInt16(IFLA_IFNAME), string: name)
+        if let parentIndex { m.addAttribute(UInt16(IFLA_LINK), i32: parentIndex) }
+        m.nested(UInt16(IFLA_LINKINFO)) { info in
+            info.addAttribute(UInt16(IFLA_INFO_KIND), Array(kind.name.utf8))
+            switch kind {
+            case .veth(let peer, let peerNetns):
+                info.nested(UInt16(IFLA_INFO_DATA)) { data in
+                    data.nested(UInt16(VETH_INFO_PEER)) { p in
+                        p.appendIfInfo()
+                        p.addAttribute(UInt16(IFLA_IFNAME), string: peer)
+                        if let peerNetns { p.addNetnsTarget(peerNetns) }
+                    }
+                }
+            case .macvlan(_, let mode?):
+                info.nested(UInt16(IFLA_INFO_DATA)) { $0.addAttribute(UInt16(IFLA_MACVLAN_MODE), u32: mode.value) }
+            case .vlan(_, let id):
+                info.nested(UInt16(IFLA_INFO_DATA)) { $0.addAttribute(UInt16(IFLA_VLAN_ID), u16: id) }
+            default:
+                break
+            }
+        }
+        return m
+    }
+
+    /// RTM_NEWLINK on an existing index: flags via ifi_flags/ifi_change, the rest as attributes.
+    public static func setLink(index: Int32, _ changes: LinkChanges, masterIndex: Int32?) -> NetlinkMessage {
+        var m = NetlinkMessage(type: UInt16(RTM_NEWLINK))
+        if let up = changes.up {
+            m.appendIfInfo(index: index, flags: up ? LinkFlag.up : 0, change: LinkFlag.up)
+        } else {
+            m.appendIfInfo(index: index)
+        }
+        if let newName = changes.newName { m.addAttribute(UInt16(IFLA_IFNAME), string: newName) }
+        if let mtu = changes.mtu { m.addAttribute(UInt16(IFLA_MTU), u32: mtu) }
+        if let address = changes.address { m.addAttribute(UInt16(IFLA_ADDRESS), address) }
+        if let masterIndex { m.addAttribute(UInt16(IFLA_MASTER), i32: masterIndex) }
+        if let netns = changes.netns { m.addNetnsTarget(netns) }
+        return m
     }
 }
 

@@ -127,12 +127,7 @@ extension NetlinkSocket {
 
     public func addRoute(_ spec: RouteSpec) throws {
         try spec.validate()
-        var m = NetlinkMessage(type: UInt16(RTM_NEWROUTE), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
-        // iproute2's defaults: protocol boot; link scope for a route straight out of a device, universe via a gateway.
-        let scope: UInt8 = (spec.gateway == nil && spec.family == UInt8(AF_INET)) ? 253 : 0
-        m.appendRtMsg(family: spec.family, dstLength: UInt8(spec.destination?.prefixLength ?? 0), table: mainTable,
-                      protocol: 3, scope: scope, type: 1)
-        try fillRoute(&m, spec)
+        let m = RtnlMessage.route(add: true, spec, outputIndex: try spec.device.map { try link(named: $0).index })
         do {
             try request(m)
         } catch let e as NetlinkError {
@@ -142,10 +137,7 @@ extension NetlinkSocket {
     }
 
     public func deleteRoute(_ spec: RouteSpec) throws {
-        var m = NetlinkMessage(type: UInt16(RTM_DELROUTE))
-        m.appendRtMsg(family: spec.family, dstLength: UInt8(spec.destination?.prefixLength ?? 0), table: mainTable,
-                      scope: 255)
-        try fillRoute(&m, spec)
+        let m = RtnlMessage.route(add: false, spec, outputIndex: try spec.device.map { try link(named: $0).index })
         do {
             try request(m)
         } catch let e as NetlinkError {
@@ -153,11 +145,27 @@ extension NetlinkSocket {
             throw e.with(context: "route delete \(spec.description)")
         }
     }
+}
 
-    private func fillRoute(_ m: inout NetlinkMessage, _ spec: RouteSpec) throws {
+extension RtnlMessage {
+    /// RTM_NEWROUTE (CREATE|EXCL) or RTM_DELROUTE in the main table, attributes in iproute2's order.
+    public static func route(add: Bool, _ spec: RouteSpec, outputIndex: Int32?) -> NetlinkMessage {
+        var m: NetlinkMessage
+        let dstLength = UInt8(spec.destination?.prefixLength ?? 0)
+        if add {
+            m = NetlinkMessage(type: UInt16(RTM_NEWROUTE), flags: UInt16(NLM_F_CREATE | NLM_F_EXCL))
+            // iproute2's defaults: protocol boot; link scope for an IPv4 route straight out of a device.
+            let scope: UInt8 = (spec.gateway == nil && spec.family == UInt8(AF_INET)) ? 253 : 0
+            m.appendRtMsg(family: spec.family, dstLength: dstLength, table: mainTable, protocol: 3, scope: scope, type: 1)
+        } else {
+            // Scope "nowhere" and no protocol or type: matches the route whatever those are.
+            m = NetlinkMessage(type: UInt16(RTM_DELROUTE))
+            m.appendRtMsg(family: spec.family, dstLength: dstLength, table: mainTable, scope: 255)
+        }
         if let d = spec.destination, d.prefixLength > 0 { m.addAttribute(UInt16(RTA_DST.rawValue), d.address.bytes) }
         if let g = spec.gateway { m.addAttribute(UInt16(RTA_GATEWAY.rawValue), g.bytes) }
-        if let dev = spec.device { m.addAttribute(UInt16(RTA_OIF.rawValue), i32: try link(named: dev).index) }
         if let metric = spec.metric { m.addAttribute(UInt16(RTA_PRIORITY.rawValue), u32: metric) }
+        if let outputIndex { m.addAttribute(UInt16(RTA_OIF.rawValue), i32: outputIndex) }
+        return m
     }
 }
