@@ -33,6 +33,16 @@ public final class NetlinkSocket {
         self.init(adopting: fd)
     }
 
+    /// A socket inside the network namespace of an open nsfs descriptor (a container's /proc/PID/ns/net).
+    public convenience init(netnsFD: Int32) throws {
+        let fd = try NetNamespace.withEntered(fd: netnsFD, what: "network namespace fd \(netnsFD)") {
+            try syscallCheck("socket", "AF_NETLINK") {
+                socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_ROUTE)
+            }
+        }
+        self.init(adopting: fd)
+    }
+
     /// Takes ownership of an open NETLINK_ROUTE socket (for example one passed over SCM_RIGHTS).
     public init(adopting fd: Int32) {
         self.fd = fd

@@ -26,7 +26,11 @@ struct NetlinkAPITests {
         let path = try NamedNetns.existing(name)
         let viaSetns = try NetlinkSocket(netnsPath: path)
         let viaChild = try NetlinkSocket.openedInChild(netnsPath: path)
+        let nsFD = try NetNamespace.open(path: path)
+        let viaFD = try NetlinkSocket(netnsFD: nsFD)
+        close(nsFD)
         #expect(try ownNetns() == before)
+        #expect(try viaFD.links().map(\.name) == ["lo"])
 
         #expect(try viaSetns.links().map(\.name) == ["lo"])
         try viaSetns.addLink(name: "tbr0", kind: .bridge)
