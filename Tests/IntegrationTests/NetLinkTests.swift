@@ -145,6 +145,8 @@ struct NetLinkTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Cove.binary)
         p.arguments = ["netns", "exec", n, "--", "/bin/busybox", "sleep", "30"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
         try p.run()
         defer {
             kill(p.processIdentifier, SIGKILL)
