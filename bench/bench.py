@@ -242,9 +242,14 @@ def main():
                          "iproute2": first_line([bins["ip"] or "ip", "-V"]),
                          "python": platform.python_version()}}
     say(f"bench ({mode}): cove={cove}")
+    early_notes = []
+    if not os.access(cove, os.X_OK):
+        early_notes.append(f"no cove binary at {cove}: build it (make build) or pass --cove PATH; every Cove cell "
+                           "says unsupported")
+        say("warning: " + early_notes[-1])
     work = tempfile.mkdtemp(prefix="cove-bench-")
     prefix = "cb%05d%s" % (os.getpid() % 100000, "".join(random.choices(string.ascii_lowercase, k=2)))
-    doc = {"meta": meta, "runtime": [], "tools": [], "notes": [], "leftovers": []}
+    doc = {"meta": meta, "runtime": [], "tools": [], "notes": early_notes, "leftovers": []}
     net_cleanup = tools.NetCleanup(bins["ip"] or "ip")
     interrupted = False
     try:
