@@ -146,7 +146,12 @@ def run_runtime_phase(cfg, work):
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        runtimes.phase(cfg, out, say)  # never returns
+        try:
+            runtimes.phase(cfg, out, say)  # ends with os._exit
+        finally:  # whatever happens, the child never returns into the parent's code
+            import traceback
+            traceback.print_exc()
+            os._exit(1)
     interrupted = False
     while True:
         try:

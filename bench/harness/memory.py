@@ -130,7 +130,7 @@ class MemoryBenches:
                     cid = self.new_id(rt)
                     self.live[(rt.name, cid)] = rt
                     r = self.run_rt(rt, self.rt_cmd(rt, "run", "--bundle", self.bundles["plain"], cid, wrap="run"),
-                                 self.log(rt, "run"))
+                                    self.log(rt, "run"))
                     self.force_delete(rt, cid)
                     if not r.ok:
                         raise StepFailed(r.error_line())
@@ -160,8 +160,6 @@ class MemoryBenches:
                     s.fail(self.failure_status(rt), self.rss_errors.get(rt.name, "no successful run to measure"))
         for b in (cli, init):
             self.report(b)
-
-    # ---- cleanup -------------------------------------------------------------------------------
 
 
 def warning_line(log):

@@ -44,7 +44,6 @@ def phase(cfg, out_path, say):
     mounts_before = None
     hybrid = os.path.exists(EMPTY_CONTROLLERS)
     mounted = False
-    interrupted = [False]
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -82,7 +81,6 @@ def phase(cfg, out_path, say):
                 result["notes"].append("peak RSS not measured: GNU time (/usr/bin/time) is not installed")
             rb.min_memory(n["mem_step"], n["mem_hi"])
     except KeyboardInterrupt:
-        interrupted[0] = True
         result["notes"].append("interrupted: results are partial")
         code = 130
     except Exception as e:  # report, clean up, and let the parent carry on with the other benchmarks
