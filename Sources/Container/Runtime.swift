@@ -191,6 +191,10 @@ public struct Runtime {
     /// `cove delete`: a running container needs `force`; a created one is killed like runc does. Runs the
     /// poststop hooks, destroys the cgroup and removes the state directory.
     public func delete(_ id: String, force: Bool) throws {
+        // runc: `delete --force` of a container that does not exist succeeds. Engines rely on it: podman,
+        // containerd's shim and Docker call it again after a failed create or an exit already cleaned up.
+        try StateStore.validate(id: id)
+        if force && !FileIO.isDirectory(store.dir(id)) { return }
         let lock = try store.lock(id)
         defer { lock.release() }
         let record: ContainerRecord
