@@ -78,15 +78,16 @@ enum RuntimeLog {
 
     static func error(_ message: String) { write("error", message) }
 
+    /// Warnings and debug lines go to --log when it is given, else to stderr (runc's logrus output). During
+    /// `create` stderr is the container's own stderr (engines hand their stdio through the runtime), so a
+    /// warning printed there would land in the container's log.
     static func warn(_ message: String) {
-        write("warning", message)
-        fputs("cove: warning: \(message)\n", stderr)
+        if RuntimeGlobals.logPath != nil { write("warning", message) } else { fputs("cove: warning: \(message)\n", stderr) }
     }
 
     static func debug(_ message: String) {
         guard RuntimeGlobals.debug else { return }
-        write("debug", message)
-        fputs("cove: debug: \(message)\n", stderr)
+        if RuntimeGlobals.logPath != nil { write("debug", message) } else { fputs("cove: debug: \(message)\n", stderr) }
     }
 
     static func jsonString(_ s: String) -> String {
