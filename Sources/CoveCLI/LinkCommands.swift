@@ -99,7 +99,7 @@ struct LinkSet: ParsableCommand {
         commandName: "set", abstract: "Change a network device.",
         discussion: "Here -n NAME selects the namespace to act in and --netns NS|PID moves the device (like `ip -n NAME link set DEV netns NS`)."
     )
-    @Option(name: .customShort("n"), help: "Act inside the named network namespace.") var inNetns: String?
+    @Option(name: .customShort("n"), help: ArgumentHelp("Act inside the named network namespace.", valueName: "name")) var inNetns: String?
     @Argument(help: "Device name.") var device: String
     @Flag(help: "Bring the device up.") var up = false
     @Flag(help: "Take the device down.") var down = false
