@@ -123,10 +123,14 @@ struct NetNSTests {
         defer { s.finish() }
         let n = try s.addNamespace("et")
         let dir = "/etc/netns/\(n)"
+        // /etc/netns itself goes again too if this test made it (rmdir: only while empty, so a
+        // concurrent test's directory in it is safe).
+        let madeParent = !FileManager.default.fileExists(atPath: "/etc/netns")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer {
             try? FileManager.default.removeItem(atPath: dir)
             #expect(!FileManager.default.fileExists(atPath: dir))
+            if madeParent { rmdir("/etc/netns") }
         }
         try "nameserver 192.0.2.53\n".write(toFile: "\(dir)/resolv.conf", atomically: true, encoding: .utf8)
         let r = try coveOK(["netns", "exec", n, "--", "/bin/busybox", "cat", "/etc/resolv.conf"])
