@@ -27,6 +27,9 @@ public enum CoveMain {
             printError(error.description)
             exit(1)
         } catch {
+            // A command line cove cannot parse (a runc command or flag it lacks) reaches the log too: containerd's
+            // shim reports the log's last error, and otherwise says only "exit status 64: unknown".
+            if Cove.exitCode(for: error) != .success { RuntimeLog.error(Cove.message(for: error)) }
             Cove.exit(withError: error)
         }
     }
