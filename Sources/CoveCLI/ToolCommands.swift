@@ -5,7 +5,8 @@ enum ToolCommands {
         switch name {
         case "unshare": UnshareCommand.main
         case "enter": EnterCommand.main
-        default: nil
+        // Hot network commands parsed by hand, falling back to ArgumentParser for anything else.
+        default: NetFastPath.entry(name)
         }
     }
 }
