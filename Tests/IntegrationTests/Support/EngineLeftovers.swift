@@ -6,7 +6,9 @@ import Testing
 /// /run/docker/plugins; podman passes no `--root` to the runtime's `delete` and `kill`, so the runtime keeps
 /// its state in its default root (/run/cove, /run/runc). ctr's FIFOs (/run/containerd/fifo) and dockerd's
 /// key (/etc/docker/key.json) are moved into the test's directory by flags; they are watched all the same.
-/// What appeared during a test is removed afterwards; anything but empty directories in it is a leftover.
+/// What appeared during a test is removed afterwards when it holds nothing but empty directories; a file in
+/// it (a socket, a state file) is a leftover: reported, and left for a person to look at rather than deleted
+/// (on a shared machine someone else's runtime may be using the same default root).
 struct HostFootprint {
     static let watched = ["/run/containers", "/run/containerd", "/run/docker", "/run/cove", "/run/runc", "/etc/docker/key.json"]
     private let existed: [String: Set<String>]
@@ -19,8 +21,8 @@ struct HostFootprint {
         existed = m
     }
 
-    /// Removes what appeared since `init` and returns the leftovers found: files (sockets, state) under a
-    /// path that did not exist before, and new entries in one that did (reported, not removed).
+    /// Removes the empty directories that appeared since `init` and returns the leftovers found: files under
+    /// a path that did not exist before, and new entries in one that did.
     func cleanUp() -> [String] {
         let fm = FileManager.default
         var left: [String] = []
@@ -30,10 +32,18 @@ struct HostFootprint {
                 left += now.subtracting(before).sorted().map { "\(p)/\($0)" }
             } else if fm.fileExists(atPath: p) {
                 left += Self.nonDirectories(under: p)
-                try? fm.removeItem(atPath: p)
+                Self.removeEmptyDirectories(p)
             }
         }
         return left
+    }
+
+    /// rmdir(2) deepest first: never deletes a file.
+    static func removeEmptyDirectories(_ path: String) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return }
+        for e in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] { removeEmptyDirectories("\(path)/\(e)") }
+        rmdir(path)
     }
 
     static func nonDirectories(under path: String) -> [String] {
