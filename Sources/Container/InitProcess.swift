@@ -55,6 +55,7 @@ public enum InitProcess {
 
     static func runStage1(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
         do {
+            try closeInherited(keeping: [ch.fd, cfg.stateDirFD], preserved: cfg.preserveFDs)
             try joinNamespaces(cfg)
             var flags = CloneFlags()
             for kind in cfg.newNamespaces where kind != .time {
@@ -94,6 +95,18 @@ public enum InitProcess {
             try? ch.send("error \(error)")
             ProcessControl.exitChild(1)
         }
+    }
+
+    /// The init outlives `cove create`: it must not hold whatever the caller leaked to us (a caller waiting
+    /// for EOF on such a descriptor would wait for the container), nor anything of ours but `keeping`.
+    /// Only stdio and the --preserve-fds descriptors stay.
+    static func closeInherited(keeping: [Int32], preserved: Int) throws {
+        var next = UInt32(3 + preserved)
+        for fd in keeping.map({ UInt32($0) }).sorted() where fd >= next {
+            if fd > next { try syscallCheck("close_range") { cove_close_range(next, fd - 1, 0) } }
+            next = fd + 1
+        }
+        try syscallCheck("close_range") { cove_close_range(next, UInt32.max, 0) }
     }
 
     /// setns into every namespace the config names by path: opened first (paths resolve in our namespaces),

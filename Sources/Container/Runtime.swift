@@ -79,7 +79,11 @@ public struct Runtime {
                                          owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
                                          initStartTime: 0, phase: .creating, spec: spec)
             try step("writing the state") { try store.write(record) }
-            try step("creating exec.fifo") { try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) } }
+            try step("creating exec.fifo") {
+                // 0622: the init opens it for writing after it has become the container's user.
+                try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
+                try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
+            }
             cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn) }
             let stateDir = try step("opening the state directory") {
                 try syscallCheck("open", store.dir(opts.id)) { cove_open(store.dir(opts.id), RootfsPaths.oPath | O_DIRECTORY | O_CLOEXEC, 0) }

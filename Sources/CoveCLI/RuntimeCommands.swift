@@ -117,9 +117,8 @@ struct RuntimeList: ParsableCommand {
             }
             switch format {
             case "json":
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.withoutEscapingSlashes]
-                RuntimeCLI.printJSON(Array(try enc.encode(states)))
+                let items = try states.map { String(decoding: try $0.json(), as: UTF8.self) }
+                RuntimeCLI.printJSON(Array(("[" + items.joined(separator: ",") + "]").utf8))
             case "table":
                 let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]] + states.map {
                     [$0.id, String($0.pid), $0.status.rawValue, $0.bundle, $0.created ?? "", $0.owner ?? ""]

@@ -30,6 +30,9 @@ public enum SpecDecoder {
         do {
             spec = try JSONDecoder().decode(Spec.self, from: data)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty, let field = badNumber(in: raw) {
+                throw SpecError("\(source): \(field)")
+            }
             throw SpecError("\(source): \(describe(error))")
         }
         try SchemaChecks.check(spec, source: source)
@@ -47,6 +50,47 @@ public enum SpecDecoder {
             }
             throw SpecError("\(source): \(describe(error))")
         }
+    }
+
+    /// JSONDecoder reports a number that does not fit its field (-1 for a uid) as "not valid JSON" without
+    /// a path: find it by zeroing one number at a time until the document decodes past it.
+    static func badNumber(in raw: JSONValue) -> String? {
+        func numbers(_ v: JSONValue, _ path: String) -> [(String, JSONValue)] {
+            switch v {
+            case .int, .uint, .double: return [(path, v)]
+            case .array(let a): return a.enumerated().flatMap { numbers($0.element, "\(path)[\($0.offset)]") }
+            case .object(let o): return o.keys.sorted().flatMap { numbers(o[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }
+            default: return []
+            }
+        }
+        func replacing(_ v: JSONValue, _ path: String, _ current: String) -> JSONValue {
+            if current == path { return .int(0) }
+            switch v {
+            case .array(let a): return .array(a.enumerated().map { replacing($0.element, path, "\(current)[\($0.offset)]") })
+            case .object(let o):
+                var out: [String: JSONValue] = [:]
+                for (k, x) in o { out[k] = replacing(x, path, current.isEmpty ? k : "\(current).\(k)") }
+                return .object(out)
+            default: return v
+            }
+        }
+        for (path, value) in numbers(raw, "") {
+            guard let data = try? JSONEncoder().encode(replacing(raw, path, "")) else { continue }
+            do {
+                _ = try JSONDecoder().decode(Spec.self, from: data)
+            } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
+                continue
+            } catch {}
+            let text: String
+            switch value {
+            case .int(let i): text = String(i)
+            case .uint(let u): text = String(u)
+            case .double(let d): text = String(d)
+            default: text = "?"
+            }
+            return "\(path): \(text) is out of range for this field"
+        }
+        return nil
     }
 
     /// `linux.namespaces[2].type`: the coding path as the spec's field path.
@@ -75,6 +119,7 @@ public enum SpecDecoder {
             if let range = text.firstRange(of: "from invalid String value ") {
                 text = "invalid value '\(text[range.upperBound...])'"
             }
+            if let u = ctx.underlyingError { text += " (\(u))" }
             return "\(path(ctx.codingPath)): \(text)"
         @unknown default:
             return "\(error)"

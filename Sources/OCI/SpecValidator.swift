@@ -42,11 +42,11 @@ public enum SpecValidator {
         if process.ioPriority != nil { throw fail("process.ioPriority", "not supported yet") }
         if process.execCPUAffinity != nil { throw fail("process.execCPUAffinity", "not supported yet") }
         if let caps = process.capabilities {
-            _ = try CapabilityName.mask(caps.bounding, field: "process.capabilities.bounding")
-            _ = try CapabilityName.mask(caps.effective, field: "process.capabilities.effective")
-            _ = try CapabilityName.mask(caps.inheritable, field: "process.capabilities.inheritable")
-            _ = try CapabilityName.mask(caps.permitted, field: "process.capabilities.permitted")
-            _ = try CapabilityName.mask(caps.ambient, field: "process.capabilities.ambient")
+            _ = try CapabilityName.mask(caps.bounding, field: "\(source): process.capabilities.bounding")
+            _ = try CapabilityName.mask(caps.effective, field: "\(source): process.capabilities.effective")
+            _ = try CapabilityName.mask(caps.inheritable, field: "\(source): process.capabilities.inheritable")
+            _ = try CapabilityName.mask(caps.permitted, field: "\(source): process.capabilities.permitted")
+            _ = try CapabilityName.mask(caps.ambient, field: "\(source): process.capabilities.ambient")
         }
         for (i, r) in (process.rlimits ?? []).enumerated() {
             if RlimitName.number(r.type) == nil { throw fail("process.rlimits[\(i)].type", "unknown rlimit '\(r.type)'") }

@@ -37,10 +37,21 @@ public struct State: Codable, Equatable, Sendable {
         return s
     }
 
+    /// runc's field order (JSONEncoder does not keep one); `pretty` indents like runc's `state` output.
     public func json(pretty: Bool = false) throws -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = pretty ? [.prettyPrinted, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
-        return Array(try enc.encode(self))
+        var fields: [(String, String)] = [
+            ("ociVersion", JSONText.quote(ociVersion)), ("id", JSONText.quote(id)), ("pid", String(pid)),
+            ("status", JSONText.quote(status.rawValue)), ("bundle", JSONText.quote(bundle)),
+        ]
+        if let rootfs { fields.append(("rootfs", JSONText.quote(rootfs))) }
+        if let created { fields.append(("created", JSONText.quote(created))) }
+        if let owner { fields.append(("owner", JSONText.quote(owner))) }
+        if let a = annotations, !a.isEmpty {
+            let inner = a.keys.sorted().map { (pretty ? "    " : "") + JSONText.quote($0) + (pretty ? ": " : ":") + JSONText.quote(a[$0]!) }
+            fields.append(("annotations", pretty ? "{\n" + inner.joined(separator: ",\n") + "\n  }" : "{" + inner.joined(separator: ",") + "}"))
+        }
+        let body = fields.map { (pretty ? "  " : "") + JSONText.quote($0.0) + (pretty ? ": " : ":") + $0.1 }
+        return Array((pretty ? "{\n" + body.joined(separator: ",\n") + "\n}" : "{" + body.joined(separator: ",") + "}").utf8)
     }
 
     /// runc prints `"annotations"` only when there are some.
@@ -111,5 +122,29 @@ public struct Features: Codable, Equatable, Sendable {
                 cgroup: cgroup, seccomp: Seccomp(enabled: false), apparmor: Enabled(false), selinux: Enabled(false),
                 intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(false)), netDevices: Enabled(false)),
             annotations: nil, potentiallyUnsafeConfigAnnotations: nil)
+    }
+}
+
+/// JSON string literals without Foundation.
+public enum JSONText {
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+@Suite("Runtime lifecycle", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeLifecycleTests {
+    @Test("run passes the container's stdout, stderr and exit status through, and leaves nothing")
+    func runPassesThrough() throws {
+        let b = try RuntimeBundle()
+        b.script("echo out; echo err >&2; exit 7")
+        let r = try b.run()
+        #expect(r.status == 7, "\(r)")
+        #expect(r.stdout == "out\n")
+        #expect(r.stderr.hasSuffix("err\n"))
+        b.assertClean()
+    }
+
+    @Test("run reports death by signal as 128+N")
+    func runSignalStatus() throws {
+        let b = try RuntimeBundle()
+        b.namespaces(["mount", "ipc", "uts"]) // no PID namespace: the init is not protected from SIGKILL
+        b.script("kill -9 $$")
+        let r = try b.run()
+        #expect(r.status == 137, "\(r)")
+        b.assertClean()
+    }
+
+    @Test("create → created, start → running, kill → stopped, delete → gone; state JSON as runc's")
+    func createStartKillDelete() throws {
+        let b = try RuntimeBundle()
+        b.script("echo started; exec sleep 1000")
+        try b.writeConfig()
+        let id = b.newID()
+        let pidFile = b.tmp.file("pid")
+        let c = try b.coveToFiles(["create", "--bundle", b.bundle, "--pid-file", pidFile, id])
+        #expect(c.status == 0, "\(c)")
+        var s = try b.state(id)
+        #expect(s["status"] as? String == "created")
+        let pid = s["pid"] as? Int ?? 0
+        #expect(pid > 0)
+        #expect(try String(contentsOfFile: pidFile, encoding: .utf8) == String(pid))
+        #expect(Set(s.keys) == ["ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner"])
+        #expect(s["bundle"] as? String == b.bundle)
+        #expect(s["rootfs"] as? String == b.rootfs)
+        #expect(s["owner"] as? String == "root")
+        #expect(b.output().isEmpty, "the process must not run before start")
+        let again = try b.coveToFiles(["start", id])
+        #expect(again.status == 0, "\(again)")
+        try b.eventually("started output") { b.output() == "started\n" }
+        s = try b.state(id)
+        #expect(s["status"] as? String == "running")
+        let twice = try b.cove(["start", id])
+        #expect(twice.status != 0 && twice.errorLine.contains("running"), "\(twice)")
+        let del = try b.cove(["delete", id])
+        #expect(del.status != 0 && del.errorLine.contains("running"), "\(del)")
+        #expect(try b.cove(["kill", id, "KILL"]).status == 0)
+        try b.eventually("stopped") { try b.state(id)["status"] as? String == "stopped" }
+        #expect(try b.state(id)["pid"] as? Int == 0)
+        #expect(try b.cove(["delete", id]).status == 0)
+        let gone = try b.cove(["state", id])
+        #expect(gone.status != 0 && gone.errorLine.contains("does not exist"))
+        b.assertClean()
+    }
+
+    @Test("delete of a created container kills its waiting init; delete --force stops a running one")
+    func deleteCreatedAndForce() throws {
+        let b = try RuntimeBundle()
+        b.script("exec sleep 1000")
+        try b.writeConfig()
+        let a = b.newID(), c = b.newID()
+        #expect(try b.coveToFiles(["create", "-b", b.bundle, a]).status == 0)
+        #expect(try b.cove(["delete", a]).status == 0)
+        #expect(try b.coveToFiles(["run", "-d", "--bundle", b.bundle, c]).status == 0)
+        #expect(try b.state(c)["status"] as? String == "running")
+        let r = try b.cove(["delete", "--force", c])
+        #expect(r.status == 0, "\(r)")
+        b.assertClean()
+    }
+
+    @Test("kill accepts KILL, SIGKILL and 9, defaults to SIGTERM, and rejects unknown signals")
+    func killSignals() throws {
+        let b = try RuntimeBundle()
+        b.script("trap 'echo TERM; exit 3' TERM; while true; do sleep 0.05; done")
+        try b.writeConfig()
+        let id = b.newID()
+        #expect(try b.coveToFiles(["run", "-d", "-b", b.bundle, id]).status == 0)
+        let bad = try b.cove(["kill", id, "NOPE"])
+        #expect(bad.status != 0 && bad.errorLine == "cove: unknown signal 'NOPE'", "\(bad)")
+        #expect(try b.cove(["kill", id]).status == 0)
+        try b.eventually("TERM handled") { b.output().contains("TERM") }
+        try b.eventually("stopped") { try b.state(id)["status"] as? String == "stopped" }
+        for sig in ["KILL", "SIGKILL", "9"] {
+            let id2 = b.newID()
+            b.script("exec sleep 1000")
+            try b.writeConfig()
+            #expect(try b.coveToFiles(["run", "-d", "-b", b.bundle, id2]).status == 0)
+            #expect(try b.cove(["kill", id2, sig]).status == 0)
+            try b.eventually("stopped after \(sig)") { try b.state(id2)["status"] as? String == "stopped" }
+            #expect(try b.cove(["delete", id2]).status == 0)
+        }
+        #expect(try b.cove(["delete", id]).status == 0)
+        b.assertClean()
+    }
+
+    @Test("run forwards signals to the container and passes its exit code on")
+    func runForwardsSignals() throws {
+        let b = try RuntimeBundle()
+        b.script("trap 'echo got TERM; exit 3' TERM; echo ready; while true; do sleep 0.05; done")
+        try b.writeConfig()
+        let id = b.newID()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Cove.binary)
+        p.arguments = ["--root", b.stateRoot, "run", "-b", b.bundle, id]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        try b.eventually("running") { (try? b.state(id)["status"] as? String) == "running" }
+        usleep(200_000)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 3, "\(text)")
+        #expect(text.contains("got TERM"))
+        b.assertClean()
+    }
+
+    @Test("global options work before the subcommand; list prints table, json and ids")
+    func globalsAndList() throws {
+        let b = try RuntimeBundle()
+        b.script("exec sleep 1000")
+        b.config["annotations"] = ["org.example.key": "value"]
+        try b.writeConfig()
+        let id = b.newID()
+        let log = b.tmp.file("log.json")
+        #expect(try b.coveToFiles(["create", "-b", b.bundle, id]).status == 0)
+        let table = try b.cove(["list"])
+        #expect(table.stdout.hasPrefix("ID "), "\(table)")
+        #expect(table.stdout.contains(id) && table.stdout.contains("created"))
+        let json = try b.cove(["list", "--format", "json"])
+        let arr = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
+        #expect(arr.count == 1 && arr[0]["id"] as? String == id)
+        #expect((arr[0]["annotations"] as? [String: String]) == ["org.example.key": "value"])
+        #expect(try b.cove(["list", "-q"]).stdout == id + "\n")
+        #expect((try b.state(id)["annotations"] as? [String: String]) == ["org.example.key": "value"])
+        let missing = try Cove.run(["--root", b.stateRoot, "--log", log, "--log-format", "json", "state", "nope"])
+        #expect(missing.status == 1 && missing.stderr == "cove: container 'nope' does not exist\n", "\(missing)")
+        let logged = try String(contentsOfFile: log, encoding: .utf8)
+        let entry = try JSONSerialization.jsonObject(with: Data(logged.utf8)) as! [String: String]
+        #expect(entry["level"] == "error" && entry["msg"] == "container 'nope' does not exist")
+        let systemd = try Cove.run(["--root", b.stateRoot, "--systemd-cgroup", "list"])
+        #expect(systemd.status != 0 && systemd.stderr.contains("--systemd-cgroup"))
+        #expect(try b.cove(["delete", id]).status == 0)
+        #expect(try b.cove(["list", "--format", "json"]).stdout == "[]\n")
+        b.assertClean()
+    }
+
+    @Test("features reports only what Cove supports; spec writes runc's default config")
+    func featuresAndSpec() throws {
+        let r = try Cove.run(["features"])
+        let f = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(f["ociVersionMin"] as? String == "1.0.0")
+        #expect(f["ociVersionMax"] as? String == "1.3.0")
+        #expect((f["hooks"] as? [String])?.count == 6)
+        #expect((f["mountOptions"] as? [String])?.contains("rbind") == true)
+        let linux = f["linux"] as! [String: Any]
+        #expect(((linux["seccomp"] as? [String: Any])?["enabled"] as? Bool) == false)
+        #expect(((linux["apparmor"] as? [String: Any])?["enabled"] as? Bool) == false)
+        let tmp = try TempDir("cove-spec")
+        #expect(try Cove.run(["spec", "--bundle", tmp.path]).status == 0)
+        let spec = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tmp.file("config.json")))) as! [String: Any]
+        let process = spec["process"] as! [String: Any]
+        #expect(process["args"] as? [String] == ["sh"])
+        #expect(process["terminal"] as? Bool == true)
+        #expect(((spec["linux"] as! [String: Any])["maskedPaths"] as? [String])?.contains("/proc/kcore") == true)
+        let again = try Cove.run(["spec", "--bundle", tmp.path])
+        #expect(again.status != 0 && again.stderr.contains("exists"))
+        let rootless = try TempDir("cove-spec")
+        #expect(try Cove.run(["spec", "--rootless", "-b", rootless.path]).status == 0)
+        let rl = try String(contentsOfFile: rootless.file("config.json"), encoding: .utf8)
+        #expect(rl.contains("uidMappings") && rl.contains("\"user\""))
+    }
+}
