@@ -94,7 +94,7 @@ enum CoveProbe {
         for cut in ["config.json: ", "msg=\""] {
             if let r = line.range(of: cut, options: .backwards) { line = String(line[r.upperBound...]) }
         }
-        for tail in ["\"", ": unknown"] where line.hasSuffix(tail) { line.removeLast(tail.count) }
+        for tail in ["\"", ".", ": unknown"] where line.hasSuffix(tail) { line.removeLast(tail.count) }
         return line.trimmingCharacters(in: .whitespaces)
     }
 
