@@ -58,7 +58,9 @@ public enum InitProcess {
             try closeInherited(keeping: [ch.fd, cfg.stateDirFD], preserved: cfg.preserveFDs)
             try joinNamespaces(cfg)
             var flags = CloneFlags()
-            for kind in cfg.newNamespaces where kind != .time {
+            // Time: see below. Cgroup: unshared by the init once `create` has moved it into the container's
+            // cgroup (issue 5), so the namespace is rooted there.
+            for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
                 flags.insert(NamespaceKind(name: kind.rawValue)!.cloneFlag)
             }
             if cfg.newNamespaces.contains(.time) {
@@ -137,6 +139,9 @@ public enum InitProcess {
             _ = try ch.expect("go", during: "waiting for cove create")
             if cfg.newUserNamespace {
                 try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
+            }
+            if cfg.newNamespaces.contains(.cgroup) {
+                try step("creating the cgroup namespace") { try Namespaces.unshare(.newCgroup) }
             }
             _ = setsid()
             if !cfg.noNewKeyring {

@@ -189,6 +189,15 @@ struct RuntimeConfigTests {
         b.assertClean()
     }
 
+    @Test("a new cgroup namespace is rooted at the init's cgroup")
+    func cgroupNamespace() throws {
+        let b = try RuntimeBundle()
+        b.namespaces(["mount", "pid", "cgroup"])
+        let out = try inside(b, "cat /proc/self/cgroup")
+        let paths = out.split(separator: "\n").map { $0.split(separator: ":", maxSplits: 2).last.map(String.init) ?? "" }
+        #expect(!paths.isEmpty && paths.allSatisfy { $0 == "/" }, "\(out)")
+    }
+
     @Test("user namespace with uid/gid mappings")
     func userNamespace() throws {
         let b = try RuntimeBundle()

@@ -180,3 +180,58 @@ struct RuntimeLifecycleTests {
         #expect(rl.contains("uidMappings") && rl.contains("\"user\""))
     }
 }
+
+@Suite("Runtime lifecycle details", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeLifecycleDetailTests {
+    @Test("state reads creating while createRuntime hooks run; run --keep leaves a stopped container")
+    func creatingAndKeep() throws {
+        let b = try RuntimeBundle()
+        let seen = b.tmp.file("seen.json")
+        let id = b.newID()
+        b.config["hooks"] = ["createRuntime": [["path": "/bin/sh", "args": ["sh", "-c", "\"$0\" --root \(b.stateRoot) state \(id) > \(seen)", Cove.binary]]]]
+        b.script("exit 5")
+        try b.writeConfig()
+        let r = try b.cove(["run", "--keep", "-b", b.bundle, id])
+        #expect(r.status == 5, "\(r)")
+        let during = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: seen))) as! [String: Any]
+        #expect(during["status"] as? String == "creating" && (during["pid"] as? Int ?? 0) > 0, "\(during)")
+        #expect(try b.state(id)["status"] as? String == "stopped")
+        #expect(try b.cove(["delete", id]).status == 0)
+        b.assertClean()
+    }
+
+    @Test("kill --all signals every process of the container")
+    func killAll() throws {
+        let b = try RuntimeBundle()
+        b.script("trap '' TERM; sleep 1000 & sleep 1000 & wait")
+        try b.writeConfig()
+        let id = b.newID()
+        #expect(try b.coveToFiles(["run", "-d", "-b", b.bundle, id]).status == 0)
+        try b.eventually("children started") { Leftovers.processes(containing: "sleep 1000").count >= 2 }
+        let pid = try b.state(id)["pid"] as! Int
+        let ns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid")
+        func inContainer() -> [Int32] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }.filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/ns/pid")) == ns && $0 != Int32(pid)
+            }
+        }
+        #expect(inContainer().count == 2)
+        #expect(try b.cove(["kill", "--all", id, "KILL"]).status == 0)
+        try b.eventually("all gone") { inContainer().isEmpty }
+        try b.eventually("stopped") { try b.state(id)["status"] as? String == "stopped" }
+        #expect(try b.cove(["delete", id]).status == 0)
+        b.assertClean()
+    }
+
+    @Test("--console-socket without a terminal and --keep with --detach are refused")
+    func flagConflicts() throws {
+        let b = try RuntimeBundle()
+        b.script("true")
+        try b.writeConfig()
+        let c = try b.cove(["create", "--console-socket", b.tmp.file("sock"), "-b", b.bundle, b.newID()])
+        #expect(c.status == 1 && c.errorLine.contains("--console-socket"), "\(c)")
+        let k = try b.cove(["run", "-d", "--keep", "-b", b.bundle, b.newID()])
+        #expect(k.status == 1 && k.errorLine.contains("--keep"), "\(k)")
+        b.assertClean()
+    }
+}
