@@ -192,7 +192,7 @@ struct RuntimeConfigTests {
     @Test("a new cgroup namespace is rooted at the init's cgroup")
     func cgroupNamespace() throws {
         let b = try RuntimeBundle()
-        b.namespaces(["mount", "pid", "cgroup"])
+        b.namespaces(["mount", "pid", "uts", "cgroup"])
         let out = try inside(b, "cat /proc/self/cgroup")
         let paths = out.split(separator: "\n").map { $0.split(separator: ":", maxSplits: 2).last.map(String.init) ?? "" }
         #expect(!paths.isEmpty && paths.allSatisfy { $0 == "/" }, "\(out)")
