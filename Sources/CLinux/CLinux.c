@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/personality.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 
 struct clone_args;
 struct cove_open_how;
+struct cove_sched_attr;
 
 int cove_unshare(int flags) { return unshare(flags); }
 int cove_setns(int fd, int nstype) { return setns(fd, nstype); }
@@ -98,6 +100,12 @@ ssize_t cove_sendfile(int out_fd, int in_fd, size_t count) { return sendfile(out
 long cove_keyctl_join_session(const char *name) { return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name); }
 
 long cove_bpf(int cmd, void *attr, unsigned int size) { return syscall(SYS_bpf, cmd, attr, size); }
+
+int cove_personality(unsigned long persona) { return personality(persona); }
+int cove_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
+int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags) {
+    return (int)syscall(SYS_sched_setattr, pid, attr, flags);
+}
 
 int cove_errno(void) { return errno; }
 

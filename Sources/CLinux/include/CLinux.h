@@ -116,6 +116,15 @@ long cove_keyctl_join_session(const char *name);
 /* bpf(2): cgroup v2 device programs. Cgroups builds union bpf_attr byte by byte (its layout is kernel ABI). */
 long cove_bpf(int cmd, void *attr, unsigned int size);
 
+/* personality(2), ioprio_set(2), sched_setattr(2): process.personality, ioPriority, scheduler */
+struct cove_sched_attr {
+    uint32_t size; uint32_t sched_policy; uint64_t sched_flags; int32_t sched_nice; uint32_t sched_priority;
+    uint64_t sched_runtime; uint64_t sched_deadline; uint64_t sched_period; uint32_t sched_util_min; uint32_t sched_util_max;
+};
+int cove_personality(unsigned long persona);
+int cove_ioprio_set(int which, int who, int ioprio);
+int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags);
+
 int cove_errno(void);
 
 #endif
