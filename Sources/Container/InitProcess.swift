@@ -168,6 +168,9 @@ public enum InitProcess {
             let setup = ProcessSetup(process: cfg.spec.process!, preserveFDs: cfg.preserveFDs)
             let exe = try step("process.args") { try setup.resolveExecutable() }
             try step("process.rlimits") { try setup.rlimits() }
+            try step("process.scheduler") { try setup.scheduler() }
+            try step("process.ioPriority") { try setup.ioPriority() }
+            try step("linux.personality") { try ProcessSetup.personality(cfg.linux.personality) }
             try step("process.user and process.capabilities") { try setup.identity() }
             try step("process.noNewPrivileges") { try setup.noNewPrivileges() }
             try step("process.cwd") { try setup.changeDirectory() }

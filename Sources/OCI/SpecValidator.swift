@@ -38,8 +38,19 @@ public enum SpecValidator {
         if process.selinuxLabel.map({ !$0.isEmpty }) == true {
             throw fail("process.selinuxLabel", "SELinux is not available to Cove on this host")
         }
-        if process.scheduler != nil { throw fail("process.scheduler", "not supported yet") }
-        if process.ioPriority != nil { throw fail("process.ioPriority", "not supported yet") }
+        if let s = process.scheduler {
+            let realtime = s.policy == .fifo || s.policy == .rr
+            if let p = s.priority, realtime ? !(1...99).contains(p) : p != 0 {
+                throw fail("process.scheduler.priority", "\(p) is not valid for \(s.policy.rawValue)")
+            }
+            if let n = s.nice, !(-20...19).contains(n) { throw fail("process.scheduler.nice", "\(n) is not in -20...19") }
+            if s.policy != .deadline && (s.runtime != nil || s.deadline != nil || s.period != nil) {
+                throw fail("process.scheduler", "runtime, deadline and period are for SCHED_DEADLINE only")
+            }
+        }
+        if let io = process.ioPriority, let p = io.priority, !(0...7).contains(p) {
+            throw fail("process.ioPriority.priority", "\(p) is not in 0...7")
+        }
         if process.execCPUAffinity != nil { throw fail("process.execCPUAffinity", "not supported yet") }
         if let caps = process.capabilities {
             _ = try CapabilityName.mask(caps.bounding, field: "\(source): process.capabilities.bounding")
@@ -115,7 +126,9 @@ public enum SpecValidator {
         if linux.intelRdt != nil { throw fail("linux.intelRdt", "Intel RDT (resctrl) is not supported by Cove") }
         if linux.memoryPolicy != nil { throw fail("linux.memoryPolicy", "not supported yet") }
         if linux.netDevices != nil { throw fail("linux.netDevices", "not supported yet") }
-        if linux.personality != nil { throw fail("linux.personality", "not supported yet") }
+        if let p = linux.personality, let flags = p.flags, !flags.isEmpty {
+            throw fail("linux.personality.flags", "no personality flags are supported, got \(flags)")
+        }
     }
 }
 

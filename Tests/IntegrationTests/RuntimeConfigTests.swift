@@ -292,3 +292,24 @@ struct RuntimeConfigTests {
         #expect(n.count == 2 && n[0] > 0 && n[1] > 0, "\(out)")
     }
 }
+
+@Suite("Runtime config scheduling", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeSchedulingTests {
+    @Test("process.scheduler, process.ioPriority and linux.personality take effect")
+    func schedulingAndPersonality() throws {
+        let b = try RuntimeBundle()
+        b.process["scheduler"] = ["policy": "SCHED_BATCH", "nice": 7]
+        b.process["ioPriority"] = ["class": "IOPRIO_CLASS_IDLE", "priority": 0]
+        b.linux["personality"] = ["domain": "LINUX32"]
+        b.script("grep -E '^policy' /proc/self/sched | tr -d ' \\t'; cut -d' ' -f19 /proc/self/stat; ionice -p $$; uname -m")
+        let r = try b.run()
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "policy:3\n7\nidle\ni686\n", "\(r.stdout)")
+        b.assertClean()
+        b.process["scheduler"] = ["policy": "SCHED_OTHER", "nice": 40]
+        try b.writeConfig()
+        let bad = try b.cove(["create", "-b", b.bundle, b.newID()])
+        #expect(bad.status == 1 && bad.errorLine.contains("process.scheduler.nice"), "\(bad)")
+        b.assertClean()
+    }
+}

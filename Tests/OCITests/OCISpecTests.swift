@@ -106,6 +106,8 @@ struct OCIValidationTests {
         (#""process":{"cwd":"tmp","args":["sh"]}"#, "process.cwd: must be an absolute path"),
         (#""process":{"cwd":"/","args":[]}"#, "process.args"),
         (#""process":{"cwd":"/","args":["sh"],"terminal":true}"#, "process.terminal"),
+        (#""process":{"cwd":"/","args":["sh"],"scheduler":{"policy":"SCHED_FIFO","priority":0}}"#, "process.scheduler.priority"),
+        (#""process":{"cwd":"/","args":["sh"],"ioPriority":{"class":"IOPRIO_CLASS_BE","priority":9}}"#, "process.ioPriority.priority"),
         (#""process":{"cwd":"/","args":["sh"],"apparmorProfile":"x"}"#, "process.apparmorProfile"),
         (#""process":{"cwd":"/","args":["sh"],"selinuxLabel":"x"}"#, "process.selinuxLabel"),
         (#""process":{"cwd":"/","args":["sh"],"capabilities":{"bounding":["CAP_NOPE"]}}"#, "process.capabilities.bounding[0]: unknown capability"),
