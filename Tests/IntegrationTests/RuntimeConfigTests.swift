@@ -313,3 +313,20 @@ struct RuntimeSchedulingTests {
         b.assertClean()
     }
 }
+
+@Suite("Runtime config time namespace", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeTimeNamespaceTests {
+    @Test("linux.timeOffsets shift the clocks of a new time namespace")
+    func timeOffsets() throws {
+        let b = try RuntimeBundle()
+        b.namespaces(["mount", "pid", "uts", "time"])
+        b.linux["timeOffsets"] = ["boottime": ["secs": 10_000_000, "nanosecs": 0], "monotonic": ["secs": 20_000_000]]
+        b.script("cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets | tr -s ' '")
+        let r = try b.run()
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect((Int(lines.first ?? "") ?? 0) >= 10_000_000, "\(r.stdout)")
+        #expect(lines.contains("monotonic 20000000 0") && lines.contains("boottime 10000000 0"), "\(r.stdout)")
+        b.assertClean()
+    }
+}
