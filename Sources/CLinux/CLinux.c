@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 struct clone_args;
 struct cove_open_how;
 struct cove_sched_attr;
+struct cove_mount_attr;
 
 int cove_unshare(int flags) { return unshare(flags); }
 int cove_setns(int fd, int nstype) { return setns(fd, nstype); }
@@ -105,6 +107,14 @@ int cove_personality(unsigned long persona) { return personality(persona); }
 int cove_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
 int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags) {
     return (int)syscall(SYS_sched_setattr, pid, attr, flags);
+}
+
+int cove_open_tree(int dfd, const char *path, unsigned int flags) { return (int)syscall(SYS_open_tree, dfd, path, flags); }
+int cove_mount_setattr(int dfd, const char *path, unsigned int flags, struct cove_mount_attr *attr) {
+    return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, 4 * sizeof(uint64_t));
+}
+int cove_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags) {
+    return (int)syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
 
 int cove_errno(void) { return errno; }

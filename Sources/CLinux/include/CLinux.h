@@ -125,6 +125,18 @@ int cove_personality(unsigned long persona);
 int cove_ioprio_set(int which, int who, int ioprio);
 int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags);
 
+/* open_tree(2), mount_setattr(2), move_mount(2): idmapped bind mounts (constants from linux/mount.h, which
+   would clash with Glibc's MS_* enum if included here) */
+#define COVE_OPEN_TREE_CLONE 1
+#define COVE_AT_RECURSIVE 0x8000
+#define COVE_AT_EMPTY_PATH 0x1000
+#define COVE_MOUNT_ATTR_IDMAP 0x00100000ULL
+#define COVE_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+struct cove_mount_attr { uint64_t attr_set; uint64_t attr_clr; uint64_t propagation; uint64_t userns_fd; };
+int cove_open_tree(int dfd, const char *path, unsigned int flags);
+int cove_mount_setattr(int dfd, const char *path, unsigned int flags, struct cove_mount_attr *attr);
+int cove_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags);
+
 int cove_errno(void);
 
 #endif
