@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 # glibc then loads NSS modules itself for user names, which needs the same glibc at run time as at build time.
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN = .build/release/cove
-DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-dev podman containerd docker.io runc
+DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-dev podman containerd docker.io runc jq
 
 .PHONY: all build install setup test demo bench bench-quick clean
 

@@ -5,7 +5,8 @@ set -eu
 COVE=$(realpath "${1:-.build/release/cove}")
 cd "$(dirname "$0")/.."
 WORK=${WORK:-work}
-ROOTFS=$WORK/rootfs
+BUNDLE=$WORK/bundle
+ROOTFS=$BUNDLE/rootfs
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (namespaces, mounts)" >&2; exit 1; }
 [ -x "$ROOTFS/bin/busybox" ] || ./scripts/mkrootfs.sh "$ROOTFS"
 
@@ -39,6 +40,18 @@ run "$COVE" unshare --user --map-root-user -- /bin/sh -c 'id; cat /proc/self/uid
 
 step "Busybox root filesystem: all namespaces at once, chrooted into $ROOTFS"
 run "$COVE" unshare --fork --pid --mount-proc --uts --ipc --net --hostname box --root "$ROOTFS" -- /bin/sh -c 'hostname; ps; ip link'
+
+step "Cove's main job: an OCI container from the busybox bundle in $BUNDLE"
+rm -f "$BUNDLE/config.json"
+run "$COVE" spec --bundle "$BUNDLE"
+# The default spec runs an interactive sh on a terminal; the demo runs a script on plain stdio instead.
+jq '.process.terminal = false | .hostname = "busybox" |
+    .process.args = ["sh", "-c", "echo hello from $(hostname), pid $$; id; ps; ls /"]' \
+    "$BUNDLE/config.json" > "$BUNDLE/config.json.new" && mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+STATE=$(mktemp -d /tmp/cove-demo-state.XXXXXX)
+trap 'rm -rf "$STATE"' EXIT
+run "$COVE" --root "$STATE" run --bundle "$BUNDLE" "demo-$$"
+echo "containers left: $("$COVE" --root "$STATE" list --quiet | wc -l)"
 
 if [ -x scripts/demo-net.sh ]; then
     step "Network namespaces (the seed's longest section)"
