@@ -1,36 +1,91 @@
+import Cgroups
 import Glibc
 import Kernel
 import OCI
 
-/// Where the cgroup manager (issue 5, the `Cgroups` module) plugs into the container lifecycle.
-/// Until it lands these are no-ops: `linux.resources` and `linux.cgroupsPath` are accepted (never refused)
-/// and `create` warns that the limits are not applied yet.
+/// The container's cgroup(s), through the Cgroups module's manager.
 ///
-/// - `create(for:)` runs in `cove create` before the init is spawned: build the manager from
-///   `linux.cgroupsPath` and the id, `create()` it and `apply(convert(resources))`.
-/// - `join(pid:)` runs right after the init reports its PID and before it is told to go on, so every
-///   process of the container (and its cgroup namespace) starts inside the cgroup.
-/// - `killAll` serves `kill --all` and `delete --force`; `destroy` runs in `delete` and when `create` fails.
+/// - `create` runs in `cove create` before the init is spawned: the manager for `linux.cgroupsPath` (or
+///   /cove/<id>) makes the directories and applies `linux.resources`. A limit the host cannot enforce fails
+///   here, and whatever this call made is removed again.
+/// - `join(pid:)` runs right after the init reports its PID and before it is told to go on: the init
+///   unshares its cgroup namespace only after "go", so the namespace is rooted at the container's cgroup,
+///   and every process of the container starts inside it.
+/// - Later commands rebuild the manager from the directories recorded in state.json (`restore`): a relative
+///   cgroupsPath resolves against the calling process's cgroup, which differs from one `cove` to the next.
 struct ContainerCgroups {
-    let id: String
-    let spec: Spec
+    let manager: any CgroupManager
+    let warn: (String) -> Void
 
-    static func create(id: String, spec: Spec, warn: (String) -> Void) throws -> ContainerCgroups {
-        let cg = ContainerCgroups(id: id, spec: spec)
-        if let r = spec.linux?.resources, r != Resources() {
-            _ = convert(r)
-            warn("linux.resources: cgroup limits are not applied yet (the cgroup manager is issue 5)")
-        }
-        return cg
+    var paths: [String: String] { manager.paths }
+
+    /// Rootless (not root): a cgroup the user may not create or write is skipped with a warning, as runc does.
+    static func options(debug: @escaping (String) -> Void) -> CgroupOptions {
+        CgroupOptions(rootless: geteuid() != 0, trace: { path, value in debug("cgroup: \(path) <- \(value)") })
     }
 
-    /// The conversion point from OCI resources to the Cgroups module's own types (issue 5 fills it in).
-    static func convert(_ resources: Resources) -> Resources { resources }
+    /// Read once per `cove` process (mountinfo does not change under it).
+    static let hostLayout: Result<CgroupLayout, Error> = Result { try CgroupLayout.detect() }
 
-    func join(pid: pid_t) throws {}
+    static func create(id: String, spec: Spec, warn: @escaping (String) -> Void,
+                       debug: @escaping (String) -> Void = { _ in }) throws -> ContainerCgroups {
+        // Converted (and checked) before anything is made.
+        let resources = try CgroupsConversion.forContainer(spec.linux?.resources ?? Resources())
+        let manager = try Cgroup.manager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id,
+                                         layout: try hostLayout.get(), options: options(debug: debug))
+        let existed = manager.exists()
+        if existed, let pids = try? manager.processes(), !pids.isEmpty {
+            throw CoveError("cgroup \(manager.cgroupPath) already holds \(pids.count) process(es); a container needs a cgroup of its own")
+        }
+        var warnings: [CgroupWarning] = []
+        do {
+            warnings += try manager.create()
+            if !resources.isEmpty { warnings += try manager.apply(resources) }
+        } catch {
+            // Only what this call made goes away: an existing cgroup named by cgroupsPath stays.
+            if !existed { try? manager.destroy() }
+            throw error
+        }
+        for w in warnings { warn(w.message) }
+        return ContainerCgroups(manager: manager, warn: warn)
+    }
 
-    /// False when no cgroup manager can signal every process; callers then fall back to the PID namespace.
-    func killAll(signal: Int32) throws -> Bool { false }
+    /// The manager of a container created earlier; nil when its state records no cgroup.
+    static func restore(_ record: ContainerRecord, warn: @escaping (String) -> Void = { _ in },
+                        debug: @escaping (String) -> Void = { _ in }) throws -> ContainerCgroups? {
+        guard let paths = record.cgroupPaths, !paths.isEmpty else { return nil }
+        let path = try CgroupPath(record.spec.linux?.cgroupsPath, containerID: record.id)
+        let manager = try Cgroup.manager(restoring: paths, path: path, layout: try hostLayout.get(), options: options(debug: debug))
+        return ContainerCgroups(manager: manager, warn: warn)
+    }
 
-    func destroy() {}
+    /// True when the container's freezer reports it frozen (`cove state` shows `paused`).
+    static func isPaused(_ record: ContainerRecord) -> Bool {
+        guard let cg = try? restore(record), cg.manager.exists() else { return false }
+        return cg.manager.isPaused
+    }
+
+    func join(pid: pid_t) throws {
+        for w in try manager.addProcess(pid) { warn(w.message) }
+    }
+
+    /// Signals every process in the cgroup (frozen ones too). False when there is no cgroup to go by
+    /// (rootless without delegation); callers then fall back to the PID namespace.
+    func killAll(signal: Int32) throws -> Bool {
+        guard manager.exists() else { return false }
+        try manager.killAll(signal: signal)
+        return true
+    }
+
+    /// Kills whatever is still inside (a container without its own PID namespace keeps running children
+    /// after its init is gone) and removes the directories.
+    func destroy() throws {
+        guard manager.exists() else { return }
+        if let pids = try? manager.processes(), !pids.isEmpty { try? manager.killAll(signal: SIGKILL) }
+        do {
+            try manager.destroy()
+        } catch {
+            throw CoveError("removing cgroup \(manager.cgroupPath): \(error)")
+        }
+    }
 }

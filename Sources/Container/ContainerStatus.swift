@@ -4,14 +4,18 @@ import Kernel
 import OCI
 
 /// The live status of a container, read from its init process: a dead (or reaped, or reused) PID is
-/// `stopped`; a live init still waiting on exec.fifo is `created`; after `start` it is `running`.
+/// `stopped`; a live init still waiting on exec.fifo is `created`; after `start` it is `running`; a
+/// container whose cgroup is frozen (`cove pause`) is `paused`.
 public enum ContainerStatus {
     public static func of(_ record: ContainerRecord, store: StateStore) -> State.Status {
         if record.pid == 0 { return record.phase == .creating ? .creating : .stopped }
         guard InitProcess.isAlive(pid: record.pid, startTime: record.initStartTime) else { return .stopped }
         switch record.phase {
         case .creating: return .creating
-        case .created, .started: return FileIO.exists(store.fifo(record.id)) ? .created : .running
+        case .created, .started:
+            // runc's order: a frozen cgroup reads as paused before the fifo is looked at.
+            if ContainerCgroups.isPaused(record) { return .paused }
+            return FileIO.exists(store.fifo(record.id)) ? .created : .running
         }
     }
 

@@ -69,7 +69,7 @@ public struct Runtime {
                 _ = Glibc.kill(pid, SIGKILL)
                 _ = try? ProcessControl.wait(pid)
             }
-            cgroups?.destroy()
+            try? cgroups?.destroy()
             store.remove(opts.id)
             lock?.release()
         }
@@ -84,13 +84,22 @@ public struct Runtime {
                 try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
                 try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
             }
-            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn) }
+            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }
+            record.cgroupPaths = cgroups!.paths
             let stateDir = try step("opening the state directory") {
                 try syscallCheck("open", store.dir(opts.id)) { cove_open(store.dir(opts.id), RootfsPaths.oPath | O_DIRECTORY | O_CLOEXEC, 0) }
             }
             defer { close(stateDir) }
-            let cfg = InitConfig(id: opts.id, spec: spec, rootfs: rootfs, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
+            var cfg = InitConfig(id: opts.id, spec: spec, rootfs: rootfs, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
                                  preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
+            defer { for fd in cfg.idmapUserNamespaces.values { close(fd) } }
+            for (i, m) in (spec.mounts ?? []).enumerated() where m.uidMappings != nil {
+                cfg.idmapUserNamespaces[i] = try step("mounts[\(i)] (\(m.destination)): user namespace for the idmapped mount") {
+                    try IDMappedMounts.userNamespace(
+                        uid: m.uidMappings!.map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) },
+                        gid: (m.gidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) })
+                }
+            }
             let channel = try SyncChannel.pair()
             defer { channel.parent.close() }
             pid = try InitProcess.spawn(cfg, channel: channel)
@@ -165,7 +174,7 @@ public struct Runtime {
     public func kill(_ id: String, signal: Int32, all: Bool) throws {
         let record = try store.read(id)
         let status = ContainerStatus.of(record, store: store)
-        guard status == .created || status == .running || (all && status != .stopped) else {
+        guard status == .created || status == .running || status == .paused || (all && status != .stopped) else {
             throw CoveError("cannot kill container '\(id)': it is \(status.rawValue)")
         }
         if all { return try killAll(record, signal: signal) }
@@ -174,12 +183,14 @@ public struct Runtime {
         }
         defer { close(pidfd) }
         try syscallCheck("pidfd_send_signal", String(record.pid)) { cove_pidfd_send_signal(pidfd, signal, 0) }
+        // A frozen task dies only once thawed (runc thaws after SIGKILL too).
+        if signal == SIGKILL && status == .paused { try ContainerCgroups.restore(record)?.manager.thaw() }
     }
 
-    /// Every process of the container: the cgroup manager's job (issue 5); until then the processes in the
-    /// container's own PID namespace, or just the init when it shares the host's.
+    /// Every process of the container: through its cgroup; without one (rootless without delegation) the
+    /// processes in the container's own PID namespace, or just the init when it shares the host's.
     func killAll(_ record: ContainerRecord, signal: Int32) throws {
-        if try ContainerCgroups(id: record.id, spec: record.spec).killAll(signal: signal) { return }
+        if try ContainerCgroups.restore(record, warn: warn, debug: debug)?.killAll(signal: signal) == true { return }
         guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else { return }
         defer { close(pidfd) }
         let ownPidNS = record.spec.linux?.namespaces?.contains { $0.type == .pid && $0.path == nil } == true
@@ -208,7 +219,7 @@ public struct Runtime {
             throw error
         }
         let status = ContainerStatus.of(record, store: store)
-        if (status == .running || status == .creating) && !force {
+        if (status == .running || status == .creating || status == .paused) && !force {
             throw CoveError("cannot delete container '\(id)': it is \(status.rawValue) (use --force)")
         }
         if status != .stopped {
@@ -222,7 +233,13 @@ public struct Runtime {
         } catch {
             warn("\(error)")
         }
-        ContainerCgroups(id: id, spec: record.spec).destroy()
+        do {
+            try ContainerCgroups.restore(record, warn: warn, debug: debug)?.destroy()
+        } catch {
+            // Without --force the state stays, so `delete` can be tried again.
+            if !force { throw CoveError("cannot delete container '\(id)': \(error)") }
+            warn("\(error)")
+        }
         store.remove(id)
     }
 

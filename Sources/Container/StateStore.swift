@@ -19,6 +19,9 @@ public struct ContainerRecord: Codable, Sendable {
     public var initStartTime: UInt64
     public var phase: Phase
     public var spec: Spec
+    /// The cgroup manager's directories (v1 controller → path; v2 key ""): later commands rebuild the
+    /// manager from them. Absent for a container whose cgroup was never made.
+    public var cgroupPaths: [String: String]? = nil
 
     public var annotations: [String: String]? { spec.annotations }
 }

@@ -3,7 +3,7 @@ import FoundationEssentials
 /// A container's state as `cove state` prints it: the runtime-spec State plus runc's rootfs, created and owner.
 /// Hooks get the spec's fields only (`forHooks`).
 public struct State: Codable, Equatable, Sendable {
-    public enum Status: String, Codable, Sendable { case creating, created, running, stopped }
+    public enum Status: String, Codable, Sendable { case creating, created, running, paused, stopped }
 
     public var ociVersion: String
     public var id: String
@@ -89,6 +89,13 @@ public struct Features: Codable, Equatable, Sendable {
         public var systemd: Bool?
         public var systemdUser: Bool?
         public var rdma: Bool?
+        public init(v1: Bool? = nil, v2: Bool? = nil, systemd: Bool? = nil, systemdUser: Bool? = nil, rdma: Bool? = nil) {
+            self.v1 = v1
+            self.v2 = v2
+            self.systemd = systemd
+            self.systemdUser = systemdUser
+            self.rdma = rdma
+        }
     }
     public struct Seccomp: Codable, Equatable, Sendable {
         public var enabled: Bool?
@@ -120,7 +127,7 @@ public struct Features: Codable, Equatable, Sendable {
             linux: LinuxFeatures(
                 namespaces: Linux.NamespaceType.allCases.map(\.rawValue), capabilities: CapabilityName.all,
                 cgroup: cgroup, seccomp: Seccomp(enabled: false), apparmor: Enabled(false), selinux: Enabled(false),
-                intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(false)), netDevices: Enabled(false)),
+                intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(true)), netDevices: Enabled(false)),
             annotations: nil, potentiallyUnsafeConfigAnnotations: nil)
     }
 }
