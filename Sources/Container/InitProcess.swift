@@ -14,6 +14,8 @@ struct InitConfig {
     var preserveFDs: Int
     /// O_PATH descriptor of the state directory: after pivot_root the init still reaches exec.fifo through it.
     var stateDirFD: Int32
+    /// mounts index → user namespace descriptor for idmapped mounts, made by `create` in the host's namespaces.
+    var idmapUserNamespaces: [Int: Int32] = [:]
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
 
@@ -55,7 +57,7 @@ public enum InitProcess {
 
     static func runStage1(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
         do {
-            try closeInherited(keeping: [ch.fd, cfg.stateDirFD], preserved: cfg.preserveFDs)
+            try closeInherited(keeping: [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values, preserved: cfg.preserveFDs)
             try joinNamespaces(cfg)
             var flags = CloneFlags()
             // Time: see below. Cgroup: unshared by the init once `create` has moved it into the container's
@@ -150,9 +152,11 @@ public enum InitProcess {
                     throw StepError("joining a new session keyring: \(SyscallError.last("keyctl").description)")
                 }
             }
-            let rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot)
+            let rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot,
+                                     idmapUserNamespaces: cfg.idmapUserNamespaces)
             _ = Glibc.umask(0)
             try rootfs.prepare()
+            for fd in cfg.idmapUserNamespaces.values { close(fd) }
             try ch.send("mounted")
             let stateText = try ch.expect("continue", during: "waiting for the createRuntime hooks")
             let state = try SpecDecoder.decode(State.self, from: Array(stateText.utf8), source: "state")

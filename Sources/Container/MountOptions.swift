@@ -30,7 +30,7 @@ public struct MountOptions: Equatable {
     ]
 
     /// Every option name Cove interprets itself (for `cove features`).
-    public static var known: [String] { (Array(table.keys) + Array(propagationTable.keys)).sorted() }
+    public static var known: [String] { (Array(table.keys) + Array(propagationTable.keys) + ["idmap", "ridmap"]).sorted() }
 
     public init(_ options: [String]?, field: String) throws {
         for o in options ?? [] {
@@ -38,6 +38,8 @@ public struct MountOptions: Equatable {
                 if set { flags.formUnion(flag); cleared.subtract(flag) } else { flags.subtract(flag); cleared.formUnion(flag) }
             } else if let p = MountOptions.propagationTable[o] {
                 propagation.append(p)
+            } else if o == "idmap" || o == "ridmap" {
+                continue // handled with the mount's uidMappings/gidMappings
             } else if o == "tmpcopyup" || o.hasPrefix("r") && MountOptions.table[String(o.dropFirst())] != nil && o != "relatime" && o != "remount" {
                 throw CoveError("\(field): option '\(o)' is not supported yet")
             } else {

@@ -11,6 +11,7 @@ struct RootfsSetup {
     let rootfs: String
     let newUserNamespace: Bool
     let noPivot: Bool
+    var idmapUserNamespaces: [Int: Int32] = [:]
 
     var mounts: [OCI.Mount] { spec.mounts ?? [] }
 
@@ -27,7 +28,7 @@ struct RootfsSetup {
         }
         defer { close(root) }
         for (i, m) in mounts.enumerated() {
-            try step("mounts[\(i)] (\(m.destination))") { try mount(m, root: root, field: "mounts[\(i)]") }
+            try step("mounts[\(i)] (\(m.destination))") { try mount(m, root: root, field: "mounts[\(i)]", idmap: idmapUserNamespaces[i]) }
         }
         let devBind = mounts.contains { RootfsPaths.relative($0.destination) == "dev" && (try? MountOptions($0.options, field: ""))?.isBind == true }
         if !devBind {
@@ -35,7 +36,7 @@ struct RootfsSetup {
         }
     }
 
-    func mount(_ m: OCI.Mount, root: Int32, field: String) throws {
+    func mount(_ m: OCI.Mount, root: Int32, field: String, idmap: Int32? = nil) throws {
         let opts = try MountOptions(m.options, field: "\(field).options")
         let type = m.type ?? (opts.isBind ? "none" : nil)
         if type == "cgroup" || type == "cgroup2" {
@@ -52,7 +53,12 @@ struct RootfsSetup {
         defer { close(target) }
         let at = RootfsPaths.procPath(target)
         if opts.isBind {
-            try Mounts.mount(source: m.source, target: at, type: nil, flags: opts.flags.intersection([.bind, .recursive]))
+            if let idmap {
+                try IDMappedMounts.bind(source: m.source!, target: target, what: m.destination, userNamespace: idmap, recursive: opts.flags.contains(.recursive),
+                                        recursiveIDMap: m.options?.contains("ridmap") == true)
+            } else {
+                try Mounts.mount(source: m.source, target: at, type: nil, flags: opts.flags.intersection([.bind, .recursive]))
+            }
             // Bind mounts take their other flags only on a remount of the new mount itself.
             let rest = opts.flags.subtracting([.bind, .recursive, .remount])
             if !rest.isEmpty || !opts.cleared.isEmpty {

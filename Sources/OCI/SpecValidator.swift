@@ -70,11 +70,15 @@ public enum SpecValidator {
 
         for (i, m) in (spec.mounts ?? []).enumerated() {
             try absolute(m.destination, "mounts[\(i)].destination")
-            if m.uidMappings != nil || m.gidMappings != nil {
-                throw fail("mounts[\(i)]", "idmapped mounts are not supported yet")
-            }
-            for o in m.options ?? [] where o == "idmap" || o == "ridmap" {
-                throw fail("mounts[\(i)].options", "'\(o)' (idmapped mounts) is not supported yet")
+            let opts = m.options ?? []
+            let wantsIDMap = m.uidMappings != nil || m.gidMappings != nil || opts.contains("idmap") || opts.contains("ridmap")
+            if wantsIDMap {
+                guard opts.contains("bind") || opts.contains("rbind") else {
+                    throw fail("mounts[\(i)]", "idmapped mounts must be bind mounts (options bind or rbind)")
+                }
+                guard let u = m.uidMappings, !u.isEmpty, let g = m.gidMappings, !g.isEmpty else {
+                    throw fail("mounts[\(i)]", "an idmapped mount needs both uidMappings and gidMappings")
+                }
             }
         }
         for (kind, hooks) in spec.hooks?.all ?? [] {

@@ -104,6 +104,16 @@ public struct Features: Codable, Equatable, Sendable {
         public var archs: [String]?
         public var knownFlags: [String]?
         public var supportedFlags: [String]?
+
+        public init(enabled: Bool?, actions: [String]? = nil, operators: [String]? = nil, archs: [String]? = nil,
+                    knownFlags: [String]? = nil, supportedFlags: [String]? = nil) {
+            self.enabled = enabled
+            self.actions = actions
+            self.operators = operators
+            self.archs = archs
+            self.knownFlags = knownFlags
+            self.supportedFlags = supportedFlags
+        }
     }
     public struct MountExtensions: Codable, Equatable, Sendable {
         public var idmap: Enabled?
@@ -121,12 +131,12 @@ public struct Features: Codable, Equatable, Sendable {
     }
 
     /// Only what Cove implements today; `cgroup` is filled in by the runtime from the cgroup manager (issue 5).
-    public static func cove(mountOptions: [String], cgroup: Cgroup?) -> Features {
+    public static func cove(mountOptions: [String], cgroup: Cgroup?, seccomp: Seccomp = Seccomp(enabled: false)) -> Features {
         Features(
             ociVersionMin: "1.0.0", ociVersionMax: Spec.version, hooks: Hooks.names, mountOptions: mountOptions,
             linux: LinuxFeatures(
                 namespaces: Linux.NamespaceType.allCases.map(\.rawValue), capabilities: CapabilityName.all,
-                cgroup: cgroup, seccomp: Seccomp(enabled: false), apparmor: Enabled(false), selinux: Enabled(false),
+                cgroup: cgroup, seccomp: seccomp, apparmor: Enabled(false), selinux: Enabled(false),
                 intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(true)), netDevices: Enabled(false)),
             annotations: nil, potentiallyUnsafeConfigAnnotations: nil)
     }
