@@ -16,6 +16,9 @@ struct InitConfig {
     var stateDirFD: Int32
     /// mounts index → user namespace descriptor for idmapped mounts, made by `create` in the host's namespaces.
     var idmapUserNamespaces: [Int: Int32] = [:]
+    /// linux.seccomp, checked; and with SCMP_ACT_NOTIFY the socket `create` connected to listenerPath.
+    var seccomp: ContainerSeccomp?
+    var seccompListener: Int32?
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
 
@@ -57,7 +60,9 @@ public enum InitProcess {
 
     static func runStage1(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
         do {
-            try closeInherited(keeping: [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values, preserved: cfg.preserveFDs)
+            var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values
+            if let fd = cfg.seccompListener { keep.append(fd) }
+            try closeInherited(keeping: keep, preserved: cfg.preserveFDs)
             try joinNamespaces(cfg)
             var flags = CloneFlags()
             // Time: see below. Cgroup: unshared by the init once `create` has moved it into the container's
@@ -87,10 +92,7 @@ public enum InitProcess {
                 try step("writing id maps (linux.uidMappings, linux.gidMappings)") {
                     let uid = (cfg.linux.uidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
                     let gid = (cfg.linux.gidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
-                    try IDMap.validate(uid, what: "linux.uidMappings")
-                    try IDMap.validate(gid, what: "linux.gidMappings")
-                    try IDMap.writeUIDMap(pid: pid_t(pid), uid)
-                    try IDMap.writeGIDMap(pid: pid_t(pid), gid)
+                    try UserNamespaceMaps.write(pid: pid_t(pid), uid: uid, gid: gid)
                 }
             }
             try ch.send("pid \(pid)")
@@ -175,6 +177,8 @@ public enum InitProcess {
             try step("process.scheduler") { try setup.scheduler() }
             try step("process.ioPriority") { try setup.ioPriority() }
             try step("linux.personality") { try ProcessSetup.personality(cfg.linux.personality) }
+            // Seccomp without no_new_privs needs CAP_SYS_ADMIN, gone after identity(): see ContainerSeccomp.Phase.
+            try step("linux.seccomp") { try cfg.seccomp?.load(in: .beforeIdentity, listener: cfg.seccompListener, state: state) }
             try step("process.user and process.capabilities") { try setup.identity() }
             try step("process.noNewPrivileges") { try setup.noNewPrivileges() }
             try step("process.cwd") { try setup.changeDirectory() }
@@ -194,6 +198,8 @@ public enum InitProcess {
             started.status = .running
             try HookRunner.run(cfg.spec.hooks?.startContainer, kind: "startContainer", state: started)
             try step("closing runtime descriptors") { try setup.closeDescriptorsOnExec() }
+            // Last: everything the runtime still does after the filter is in place must be allowed by it.
+            try step("linux.seccomp") { try cfg.seccomp?.load(in: .beforeExec, listener: cfg.seccompListener, state: state) }
             try setup.exec(exe)
         } catch {
             if !reported, (try? ch.send("error \(error)")) != nil { ProcessControl.exitChild(1) }

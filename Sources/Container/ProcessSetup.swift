@@ -47,32 +47,14 @@ public struct ProcessSetup {
         }
     }
 
-    /// Bounding set, then groups and ids (keeping capabilities across setuid), then the other four sets.
+    /// Capabilities around the switch to process.user (order: `ProcessCapabilities.apply`); supplementary
+    /// groups only where setgroups is allowed (`SupplementaryGroups`).
     public func identity() throws {
         let user = process.user ?? OCI.Process.User(uid: 0, gid: 0)
-        let caps = process.capabilities
-        if let caps {
-            let bounding = try CapabilityName.mask(caps.bounding, field: "process.capabilities.bounding")
-            for cap in 0...CapabilitySets.lastCap() where bounding & (UInt64(1) << UInt64(cap)) == 0 {
-                try syscallCheck("prctl PR_CAPBSET_DROP", String(cap)) { cove_prctl(PR_CAPBSET_DROP, UInt(cap), 0, 0, 0) }
-            }
-            try syscallCheck("prctl", "PR_SET_KEEPCAPS") { cove_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) }
-        }
-        try Identity.become(uid: user.uid ?? 0, gid: user.gid ?? 0, groups: user.additionalGids ?? [])
-        if let caps {
-            try syscallCheck("prctl", "PR_SET_KEEPCAPS") { cove_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) }
-            let sets = CapabilitySets(
-                effective: try CapabilityName.mask(caps.effective, field: "process.capabilities.effective"),
-                permitted: try CapabilityName.mask(caps.permitted, field: "process.capabilities.permitted"),
-                inheritable: try CapabilityName.mask(caps.inheritable, field: "process.capabilities.inheritable"))
-            try sets.apply()
-            try syscallCheck("prctl", "PR_CAP_AMBIENT_CLEAR_ALL") {
-                cove_prctl(PR_CAP_AMBIENT, UInt(PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0)
-            }
-            // The kernel raises an ambient capability only if it is permitted and inheritable; runc's default
-            // config lists ambient capabilities without inheritable ones, and runc skips those too.
-            let ambient = try CapabilityName.mask(caps.ambient, field: "process.capabilities.ambient")
-            try CapabilitySets.raiseAmbient(ambient & sets.permitted & sets.inheritable)
+        let caps = try ProcessCapabilities(process.capabilities)
+        let groups = try SupplementaryGroups.forUser(user)
+        try caps.apply {
+            try Identity.become(uid: user.uid ?? 0, gid: user.gid ?? 0, groups: groups)
         }
     }
 

@@ -56,6 +56,7 @@ public struct Runtime {
     public func create(_ opts: CreateOptions) throws -> pid_t {
         try StateStore.validate(id: opts.id)
         let (spec, bundle, rootfs) = try loadBundle(opts.bundle)
+        let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
         if opts.consoleSocket != nil && spec.process?.terminal != true {
             throw CoveError("--console-socket: the config does not ask for a terminal (process.terminal)")
         }
@@ -93,6 +94,9 @@ public struct Runtime {
             var cfg = InitConfig(id: opts.id, spec: spec, rootfs: rootfs, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
                                  preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
             defer { for fd in cfg.idmapUserNamespaces.values { close(fd) } }
+            cfg.seccomp = seccomp
+            cfg.seccompListener = try seccomp?.connectListener()
+            defer { if let fd = cfg.seccompListener { close(fd) } }
             for (i, m) in (spec.mounts ?? []).enumerated() where m.uidMappings != nil {
                 cfg.idmapUserNamespaces[i] = try step("mounts[\(i)] (\(m.destination)): user namespace for the idmapped mount") {
                     try IDMappedMounts.userNamespace(

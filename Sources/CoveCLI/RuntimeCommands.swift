@@ -139,7 +139,7 @@ struct RuntimeFeatures: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "features", abstract: "Print what this runtime supports, as JSON.")
     func run() throws {
         try RuntimeCLI.perform {
-            let f = Features.cove(mountOptions: MountOptions.known, cgroup: nil)
+            let f = Features.cove(mountOptions: MountOptions.known, cgroup: nil, seccomp: ContainerSeccomp.features)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
             RuntimeCLI.printJSON(Array(try enc.encode(f)))

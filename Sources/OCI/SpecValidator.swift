@@ -125,7 +125,6 @@ public enum SpecValidator {
             }
         }
         if let cp = linux.cgroupsPath, cp.contains("..") { throw fail("linux.cgroupsPath", "must not contain '..'") }
-        if linux.seccomp != nil { throw fail("linux.seccomp", "seccomp filters are not supported yet (issue 6)") }
         if linux.mountLabel.map({ !$0.isEmpty }) == true { throw fail("linux.mountLabel", "SELinux is not available to Cove on this host") }
         if linux.intelRdt != nil { throw fail("linux.intelRdt", "Intel RDT (resctrl) is not supported by Cove") }
         if linux.memoryPolicy != nil { throw fail("linux.memoryPolicy", "not supported yet") }

@@ -122,9 +122,9 @@ struct RuntimeBadInputTests {
         try b.writeConfig()
         try expectCreateFails(b, "linux.intelRdt")
         b.linux.removeValue(forKey: "intelRdt")
-        b.linux["seccomp"] = ["defaultAction": "SCMP_ACT_ALLOW"]
+        b.linux["seccomp"] = ["defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]]
         try b.writeConfig()
-        try expectCreateFails(b, "linux.seccomp: seccomp filters are not supported yet")
+        try expectCreateFails(b, "linux.seccomp.flags[0]: flag 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' is not supported")
         b.linux.removeValue(forKey: "seccomp")
         b.process["terminal"] = true
         try b.writeConfig()
