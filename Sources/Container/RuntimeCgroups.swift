@@ -1,4 +1,5 @@
 import Cgroups
+import FoundationEssentials
 import Glibc
 import Kernel
 import OCI
@@ -118,5 +119,39 @@ extension Resources {
         if let v = u.rdma { r.rdma = (r.rdma ?? [:]).merging(v) { $1 } }
         if let v = u.unified { r.unified = (r.unified ?? [:]).merging(v) { $1 } }
         return r
+    }
+}
+
+extension Runtime {
+    /// `update --resources FILE`: a `linux.resources` object. A field cove does not know is an error here
+    /// (not a warning as in config.json): the caller asked for a change that would not happen.
+    public static func decodeResources(_ bytes: [UInt8], source: String) throws -> Resources {
+        let r = try SpecDecoder.decode(Resources.self, from: bytes, source: source)
+        let raw = try SpecDecoder.decode(JSONValue.self, from: bytes, source: source)
+        guard case .object = raw else { throw CoveError("\(source): expected a JSON object (linux.resources)") }
+        let back = try SpecDecoder.decode(JSONValue.self, from: Array(try JSONEncoder().encode(r)), source: source)
+        if let unknown = unknownKeys(raw, back, path: "").first {
+            throw CoveError("\(source): unknown field \(unknown)")
+        }
+        return r
+    }
+
+    static func unknownKeys(_ mine: JSONValue, _ theirs: JSONValue?, path: String) -> [String] {
+        switch mine {
+        case .object(let m):
+            var t: [String: JSONValue] = [:]
+            if case .object(let o)? = theirs { t = o }
+            return m.keys.sorted().flatMap { k -> [String] in
+                if m[k] == .null { return [] }
+                let sub = path.isEmpty ? k : "\(path).\(k)"
+                guard let tv = t[k] else { return [sub] }
+                return unknownKeys(m[k]!, tv, path: sub)
+            }
+        case .array(let m):
+            guard case .array(let t)? = theirs else { return [] }
+            return m.enumerated().flatMap { i, v in i < t.count ? unknownKeys(v, t[i], path: "\(path)[\(i)]") : [] }
+        default:
+            return []
+        }
     }
 }

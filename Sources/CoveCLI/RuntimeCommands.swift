@@ -105,7 +105,7 @@ struct RuntimeDelete: ParsableCommand {
 }
 
 struct RuntimeList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.", aliases: ["ps"])
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.")
     @Option(name: [.short, .long], help: "table or json.") var format: String = "table"
     @Flag(name: [.short, .long], help: "Print only the ids.") var quiet = false
     func run() throws {
@@ -139,7 +139,7 @@ struct RuntimeFeatures: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "features", abstract: "Print what this runtime supports, as JSON.")
     func run() throws {
         try RuntimeCLI.perform {
-            let f = Features.cove(mountOptions: MountOptions.known, cgroup: nil, seccomp: ContainerSeccomp.features)
+            let f = Features.cove(mountOptions: MountOptions.known, cgroup: Features.Cgroup(v1: true, v2: true, systemd: false, systemdUser: false, rdma: true), seccomp: ContainerSeccomp.features)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
             RuntimeCLI.printJSON(Array(try enc.encode(f)))
@@ -167,6 +167,7 @@ struct RuntimeSpec: ParsableCommand {
 enum RuntimeCommands {
     static let all: [ParsableCommand.Type] = [
         RuntimeSpec.self, RuntimeCreate.self, RuntimeStart.self, RuntimeRun.self, RuntimeState.self,
-        RuntimeKill.self, RuntimeDelete.self, RuntimeList.self, RuntimeFeatures.self,
+        RuntimeKill.self, RuntimeDelete.self, RuntimeList.self, RuntimePs.self, RuntimeUpdate.self, RuntimePause.self,
+        RuntimeResume.self, RuntimeEvents.self, RuntimeFeatures.self,
     ]
 }
