@@ -164,6 +164,10 @@ public enum InitProcess {
             let state = try SpecDecoder.decode(State.self, from: Array(stateText.utf8), source: "state")
             try HookRunner.run(cfg.spec.hooks?.createContainer, kind: "createContainer", state: state)
             try rootfs.enter()
+            if let process = cfg.spec.process, process.terminal == true {
+                // After pivot_root: the pty comes from the container's devpts; the master goes to `create`.
+                try ContainerConsole.setup(channel: ch, size: process.consoleSize, mountConsole: true, owner: process.user?.uid ?? 0)
+            }
             if let h = cfg.spec.hostname, !h.isEmpty {
                 try step("hostname") { try syscallCheck("sethostname", h) { cove_sethostname(h, h.utf8.count) } }
             }

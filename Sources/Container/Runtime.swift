@@ -54,6 +54,12 @@ public struct Runtime {
     /// On any failure everything made so far is removed and the error names the step.
     @discardableResult
     public func create(_ opts: CreateOptions) throws -> pid_t {
+        try create(opts, detached: true).pid
+    }
+
+    /// `detached` is false only for a foreground `cove run`: with process.terminal it gets the terminal's
+    /// master back to proxy; otherwise the master goes to --console-socket (`ConsoleMode`).
+    func create(_ opts: CreateOptions, detached: Bool) throws -> (pid: pid_t, terminal: Int32?) {
         try StateStore.validate(id: opts.id)
         let (spec, bundle, rootfs) = try loadBundle(opts.bundle)
         let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
@@ -61,11 +67,14 @@ public struct Runtime {
             throw CoveError("--console-socket: the config does not ask for a terminal (process.terminal)")
         }
         if opts.preserveFDs < 0 { throw CoveError("--preserve-fds: must not be negative") }
+        let console = try ConsoleMode.choose(terminal: spec.process?.terminal == true, detach: detached, consoleSocket: opts.consoleSocket)
         try store.createDir(opts.id)
+        var master: Int32?
         var pid: pid_t = 0
         var cgroups: ContainerCgroups?
         var lock: FileLock?
         func undo() {
+            if let master { close(master) }
             if pid > 0 {
                 _ = Glibc.kill(pid, SIGKILL)
                 _ = try? ProcessControl.wait(pid)
@@ -121,6 +130,10 @@ public struct Runtime {
             try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
             try HookRunner.run(spec.hooks?.createRuntime, kind: "createRuntime", state: creating)
             try channel.parent.send("continue " + String(decoding: try creating.forHooks.json(), as: UTF8.self))
+            if spec.process?.terminal == true {
+                let fd = try channel.parent.expectFD(ContainerConsole.message, during: "setting up the terminal")
+                master = try console.deliver(fd)
+            }
             _ = try channel.parent.expect("ready", during: "preparing the container process")
             record.phase = .created
             try step("writing the state") { try store.write(record) }
@@ -128,7 +141,7 @@ public struct Runtime {
                 try step("--pid-file \(pidFile)") { try FileIO.writeAtomically(pidFile, String(pid)) }
             }
             lock?.release()
-            return pid
+            return (pid, master)
         } catch {
             undo()
             throw CoveError("create \(opts.id): \(error)")
@@ -266,7 +279,8 @@ public struct Runtime {
     public func run(_ opts: CreateOptions, detach: Bool, keep: Bool) throws -> Int32 {
         let previous = try SignalForwarder.blockForwarded()
         defer { try? previous.setAsMask() }
-        let pid = try create(opts)
+        let (pid, master) = try create(opts, detached: detach)
+        defer { if let master { close(master) } }
         do {
             try start(opts.id)
         } catch {
@@ -274,7 +288,8 @@ public struct Runtime {
             throw error
         }
         if detach { return 0 }
-        let status = try SignalForwarder.wait(for: pid)
+        // With a terminal and no console socket cove stands between its own terminal and the container's.
+        let status = try master.map { try TerminalProxy.run(master: $0, child: pid) } ?? SignalForwarder.wait(for: pid)
         debug("container \(opts.id): \(status)")
         if !keep { try delete(opts.id, force: true) }
         return status.shellCode

@@ -1,7 +1,7 @@
 /// Checks that a decoded spec can run on Linux with Cove: versions, absolute paths, namespace rules,
 /// and fields Cove cannot honour (a clear error rather than silently ignoring them). Pure: no file access.
 public enum SpecValidator {
-    /// Features not implemented yet but planned (issue 6: seccomp, terminal, exec): they are refused by name.
+    /// Features Cove does not implement are refused by name.
     public static func validateForLinux(_ spec: Spec, source: String = "config.json") throws {
         func fail(_ field: String, _ why: String) -> SpecError { SpecError("\(source): \(field): \(why)") }
         func absolute(_ p: String, _ field: String) throws {
@@ -28,9 +28,6 @@ public enum SpecValidator {
         try absolute(process.cwd, "process.cwd")
         for (i, e) in (process.env ?? []).enumerated() where !e.contains("=") || e.hasPrefix("=") {
             throw fail("process.env[\(i)]", "'\(e)' is not NAME=VALUE")
-        }
-        if process.terminal == true {
-            throw fail("process.terminal", "terminals are not supported yet (console socket is issue 6); set terminal to false")
         }
         if process.apparmorProfile.map({ !$0.isEmpty }) == true {
             throw fail("process.apparmorProfile", "AppArmor is not available to Cove on this host")

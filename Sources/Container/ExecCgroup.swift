@@ -1,0 +1,50 @@
+import Cgroups
+import CLinux
+import Glibc
+import Kernel
+
+/// The cgroups an exec'd process joins: the container's recorded cgroup, or, when the state records none
+/// (rootless without delegation), those of the container's init, read from /proc/INIT/cgroup (paths relative
+/// to our cgroup namespace) and mapped onto the mounted hierarchies.
+enum ExecCgroup {
+    /// (hierarchy, directory) pairs, e.g. ("memory", "/sys/fs/cgroup/memory/cove/x") or ("", "/sys/fs/cgroup/cove/x").
+    static func directories(ofInit pid: pid_t) throws -> [(String, String)] {
+        let text = try step("reading /proc/\(pid)/cgroup") { try FileIO.readString("/proc/\(pid)/cgroup") }
+        let layout = try CgroupLayout.detect()
+        var dirs: [(String, String)] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let controllers = parts[1].split(separator: ",").map(String.init)
+            let path = String(parts[2])
+            // A deleted cgroup shows as "/path (deleted)": nothing to join there.
+            if path.hasSuffix(" (deleted)") { continue }
+            let mount: String?
+            if parts[0] == "0" && controllers.isEmpty {
+                mount = layout.unifiedMount
+            } else {
+                mount = controllers.lazy.compactMap { layout.v1Mounts[$0] }.first
+            }
+            guard let mount else { continue }
+            dirs.append((parts[1].isEmpty ? "" : String(parts[1]), path == "/" ? mount : mount + path))
+        }
+        return dirs
+    }
+
+    /// The container's recorded cgroup (issue 5's manager) when it has one; otherwise the init's cgroups as
+    /// /proc shows them. As root a failure fails the exec; without root (no delegation) it is a warning.
+    static func join(pid: pid_t, record: ContainerRecord, warn: @escaping (String) -> Void, debug: @escaping (String) -> Void) throws {
+        if let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug), cg.manager.exists() {
+            return try step("joining the container's cgroup") { try cg.join(pid: pid) }
+        }
+        for (name, dir) in try directories(ofInit: record.pid) {
+            do {
+                try FileIO.write("\(dir)/cgroup.procs", String(pid))
+            } catch {
+                let what = "joining the container's cgroup \(dir)\(name.isEmpty ? "" : " (\(name))"): \(error)"
+                if geteuid() == 0 { throw CoveError(what) }
+                warn(what)
+            }
+        }
+    }
+}
