@@ -166,7 +166,7 @@ struct RuntimeSpec: ParsableCommand {
 /// The runtime subcommands in the order `cove --help` lists them.
 enum RuntimeCommands {
     static let all: [ParsableCommand.Type] = [
-        RuntimeSpec.self, RuntimeCreate.self, RuntimeStart.self, RuntimeRun.self, RuntimeState.self,
+        RuntimeSpec.self, RuntimeCreate.self, RuntimeStart.self, RuntimeRun.self, RuntimeExec.self, RuntimeState.self,
         RuntimeKill.self, RuntimeDelete.self, RuntimeList.self, RuntimePs.self, RuntimeUpdate.self, RuntimePause.self,
         RuntimeResume.self, RuntimeEvents.self, RuntimeFeatures.self,
     ]
