@@ -11,7 +11,15 @@ import Kernel
 /// - Unprivileged, anything more (/etc/subuid ranges): through the setuid helpers newuidmap / newgidmap,
 ///   which check the ranges against /etc/subuid and /etc/subgid. Their complaint becomes the error.
 enum UserNamespaceMaps {
+    /// On failure the new process is killed: it would otherwise wait for `create`, find it gone and say so.
     static func write(pid: pid_t, uid: [IDMapping], gid: [IDMapping]) throws {
+        do { try writeMaps(pid: pid, uid: uid, gid: gid) } catch {
+            _ = kill(pid, SIGKILL)
+            throw error
+        }
+    }
+
+    static func writeMaps(pid: pid_t, uid: [IDMapping], gid: [IDMapping]) throws {
         try IDMap.validate(uid, what: "linux.uidMappings")
         try IDMap.validate(gid, what: "linux.gidMappings")
         let caps = (try? CapabilitySets.current())?.effective ?? 0

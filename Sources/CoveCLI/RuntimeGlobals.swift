@@ -7,7 +7,13 @@ import Kernel
 /// runc's global options, given before the subcommand (`cove --root /x state ID`): taken off the argument
 /// list before ArgumentParser sees it, so every runtime subcommand shares them.
 enum RuntimeGlobals {
-    static var root = "/run/cove"
+    /// Unprivileged (rootless) with XDG_RUNTIME_DIR set: $XDG_RUNTIME_DIR/cove, as runc does.
+    static var root: String = {
+        if geteuid() != 0, let xdg = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), xdg.hasPrefix("/") {
+            return xdg + "/cove"
+        }
+        return "/run/cove"
+    }()
     static var logPath: String?
     static var logFormat = "text"
     static var debug = false
@@ -15,7 +21,7 @@ enum RuntimeGlobals {
 
     static let help = """
     Runtime global options (before the subcommand, as with runc):
-      --root DIR            state directory (default /run/cove)
+      --root DIR            state directory (default /run/cove; $XDG_RUNTIME_DIR/cove when not root)
       --log FILE            also write errors, warnings and debug lines to FILE
       --log-format text|json
       --debug               debug output

@@ -32,7 +32,9 @@ public enum DefaultSpec {
         var linux = Linux()
         var namespaces: [Linux.NamespaceType] = [.pid, .network, .ipc, .uts, .mount, .cgroup]
         if rootless {
-            namespaces = [.pid, .ipc, .uts, .mount, .cgroup, .user]
+            // runc's rootless spec shares the host's network; Cove gives the container its own namespace
+            // (only lo, brought up by the init): an unprivileged user may make one inside its user namespace.
+            namespaces = [.pid, .network, .ipc, .uts, .mount, .cgroup, .user]
             linux.uidMappings = [IDMapping(containerID: 0, hostID: uid, size: 1)]
             linux.gidMappings = [IDMapping(containerID: 0, hostID: gid, size: 1)]
         } else {
