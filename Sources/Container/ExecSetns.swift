@@ -24,7 +24,13 @@ struct ExecTarget {
                 // for the rest: skip it (a config may name the host's namespaces by path).
                 if let mine = try? Namespaces.inode(path: "/proc/self/ns/\(kind.procName)"),
                    let theirs = try? Namespaces.inode(path: path), mine == theirs { continue }
-                let fd = try syscallCheck("open", path) { cove_open(path, O_RDONLY | O_CLOEXEC, 0) }
+                let fd = cove_open(path, O_RDONLY | O_CLOEXEC, 0)
+                if fd < 0 {
+                    // An init on its way out has no namespaces left to open.
+                    let error = SyscallError.last("open", path)
+                    if error.errno.rawValue == ENOENT { throw CoveError("cannot exec in container '\(record.id)': it is stopped (its init is exiting)") }
+                    throw error
+                }
                 opened.append((kind, fd, path))
             }
             // The descriptors are of the very init the record describes, not of a process that took its PID.
