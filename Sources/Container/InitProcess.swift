@@ -147,6 +147,9 @@ public enum InitProcess {
             if cfg.newNamespaces.contains(.cgroup) {
                 try step("creating the cgroup namespace") { try Namespaces.unshare(.newCgroup) }
             }
+            if cfg.newNamespaces.contains(.network) {
+                try step("bringing up lo in the new network namespace") { try Loopback.up() }
+            }
             _ = setsid()
             if !cfg.noNewKeyring {
                 // A fresh session keyring keeps the host's keys away; kernels without keyrings are fine.
