@@ -119,7 +119,6 @@ struct OCIValidationTests {
         (#""linux":{"namespaces":[{"type":"mount"},{"type":"network","path":"rel"}]}"#, "linux.namespaces[1].path"),
         (#""linux":{"namespaces":[{"type":"mount"},{"type":"user"}]}"#, "linux.uidMappings"),
         (#""linux":{"namespaces":[{"type":"mount"}],"uidMappings":[{"containerID":0,"hostID":1000,"size":1}]}"#, "linux.uidMappings"),
-        (#""linux":{"namespaces":[{"type":"mount"}],"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}"#, "linux.seccomp"),
         (#""linux":{"namespaces":[{"type":"mount"}],"intelRdt":{"closID":"x"}}"#, "linux.intelRdt"),
         (#""linux":{"namespaces":[{"type":"mount"}],"mountLabel":"x"}"#, "linux.mountLabel"),
         (#""linux":{"namespaces":[{"type":"mount"}],"maskedPaths":["proc/kcore"]}"#, "linux.maskedPaths[0]"),
