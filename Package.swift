@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "Kernel"]),
+        .testTarget(name: "ContainerTests", dependencies: ["Container", "Cgroups", "OCI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cove"]),
     ],
     // cove is single-threaded by design (unshare(CLONE_NEWUSER) and setns need it): Swift 6's data-race

@@ -6,25 +6,26 @@ import Glibc
 import Kernel
 import OCI
 
-/// runc's cgroup commands: update, pause, resume, ps, events (issue 5).
+/// runc's cgroup commands: update, pause, resume, ps, events (issue 5). Values that may be -1 are taken
+/// unconditionally (`--memory-swap -1` is a value, not an option).
 
 struct RuntimeUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Change the resource limits of a container.",
         discussion: "With --resources, the limits come from a linux.resources JSON object (FILE, or - for stdin); otherwise from the flags. Limits not given stay as they are.")
     @Option(name: [.customShort("r"), .long], help: "linux.resources JSON from FILE, or - for stdin.") var resources: String?
-    @Option(name: .long, help: "Memory limit in bytes (k, m, g suffixes; -1 unlimited).") var memory: String?
-    @Option(name: .customLong("memory-swap"), help: "Memory plus swap limit (-1 unlimited).") var memorySwap: String?
-    @Option(name: .customLong("memory-reservation"), help: "Memory soft limit.") var memoryReservation: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory limit in bytes (k, m, g suffixes; -1 unlimited).") var memory: String?
+    @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap limit (-1 unlimited).") var memorySwap: String?
+    @Option(name: .customLong("memory-reservation"), parsing: .unconditional, help: "Memory soft limit.") var memoryReservation: String?
     @Option(name: .customLong("cpu-shares"), help: "CPU shares (relative weight).") var cpuShares: UInt64?
-    @Option(name: .customLong("cpu-quota"), help: "CPU CFS quota in microseconds per period (-1 unlimited).") var cpuQuota: Int64?
+    @Option(name: .customLong("cpu-quota"), parsing: .unconditional, help: "CPU CFS quota in microseconds per period (-1 unlimited).") var cpuQuota: Int64?
     @Option(name: .customLong("cpu-period"), help: "CPU CFS period in microseconds.") var cpuPeriod: UInt64?
     @Option(name: .customLong("cpu-burst"), help: "CPU CFS burst in microseconds.") var cpuBurst: UInt64?
     @Option(name: .customLong("cpu-rt-period"), help: "CPU realtime period in microseconds.") var cpuRtPeriod: UInt64?
-    @Option(name: .customLong("cpu-rt-runtime"), help: "CPU realtime runtime in microseconds.") var cpuRtRuntime: Int64?
+    @Option(name: .customLong("cpu-rt-runtime"), parsing: .unconditional, help: "CPU realtime runtime in microseconds.") var cpuRtRuntime: Int64?
     @Option(name: .customLong("cpuset-cpus"), help: "CPUs to run on (0-3,5).") var cpusetCpus: String?
     @Option(name: .customLong("cpuset-mems"), help: "Memory nodes to use (0-1).") var cpusetMems: String?
-    @Option(name: .customLong("pids-limit"), help: "Maximum number of tasks (0 or -1 unlimited).") var pidsLimit: Int64?
+    @Option(name: .customLong("pids-limit"), parsing: .unconditional, help: "Maximum number of tasks (0 or -1 unlimited).") var pidsLimit: Int64?
     @Option(name: .customLong("blkio-weight"), help: "Block IO weight (10-1000).") var blkioWeight: UInt16?
     @Argument(help: "Container id.") var id: String
 
