@@ -322,6 +322,8 @@ def main():
     doc["chart"] = None if err else "latest.png"
     if err:
         doc["notes"].append(f"chart: {err}")
+        if os.path.exists(png):  # never leave an older run's chart next to this run's tables
+            os.unlink(png)
     with open(os.path.join(args.out, "latest.json"), "w") as f:
         json.dump(doc, f, indent=1)
     md = report.markdown(doc)
