@@ -172,7 +172,11 @@ public struct Runtime {
         record.phase = .started
         try store.write(record)
         do {
-            try HookRunner.run(record.spec.hooks?.poststart, kind: "poststart", state: ContainerStatus.state(record, store: store))
+            // The process was started: hooks see it running even if it has already exited.
+            var running = ContainerStatus.state(record, store: store)
+            running.status = .running
+            running.pid = record.pid
+            try HookRunner.run(record.spec.hooks?.poststart, kind: "poststart", state: running)
         } catch {
             warn("\(error)")
         }
