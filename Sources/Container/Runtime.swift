@@ -158,9 +158,15 @@ public struct Runtime {
         let fifo = try syscallCheck("open", store.fifo(id)) { cove_open(store.fifo(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0) }
         defer { close(fifo) }
         var p = pollfd(fd: fifo, events: Int16(POLLIN), revents: 0)
+        // A created init is already blocked opening the FIFO for writing: it answers at once. Ten seconds
+        // without an answer means it is stuck elsewhere (or was released by a start that crashed).
+        let deadline = HookRunner.monotonicMillis() + 10_000
         while true {
             let r = poll(&p, 1, 100)
             if r > 0 && p.revents & Int16(POLLIN) != 0 { break }
+            if HookRunner.monotonicMillis() > deadline {
+                throw CoveError("cannot start container '\(id)': its init does not wait on exec.fifo")
+            }
             if r < 0 && cove_errno() != EINTR { throw SyscallError.last("poll", store.fifo(id)) }
             if !InitProcess.isAlive(pid: record.pid, startTime: record.initStartTime) {
                 throw CoveError("cannot start container '\(id)': its init exited")

@@ -235,3 +235,43 @@ struct RuntimeLifecycleDetailTests {
         b.assertClean()
     }
 }
+
+@Suite("Runtime concurrency", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeConcurrencyTests {
+    @Test("concurrent commands on one id are serialised: one start wins, the others see it running")
+    func concurrentStarts() throws {
+        let b = try RuntimeBundle()
+        b.script("echo once; exec sleep 1000")
+        try b.writeConfig()
+        let id = b.newID()
+        #expect(try b.coveToFiles(["create", "-b", b.bundle, id]).status == 0)
+        let procs = (0..<6).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Cove.binary)
+            p.arguments = ["--root", b.stateRoot, "start", id]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for p in procs { try p.run() }
+        for p in procs { p.waitUntilExit() }
+        #expect(procs.filter { $0.terminationStatus == 0 }.count == 1)
+        try b.eventually("output") { b.output() == "once\n" }
+        #expect(try b.state(id)["status"] as? String == "running")
+        // Concurrent creates of one id: exactly one wins.
+        let other = b.newID()
+        let creates = (0..<4).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "exec \"$0\" --root \(b.stateRoot) create -b \(b.bundle) \(other) >/dev/null 2>&1 </dev/null", Cove.binary]
+            return p
+        }
+        for p in creates { try p.run() }
+        for p in creates { p.waitUntilExit() }
+        #expect(creates.filter { $0.terminationStatus == 0 }.count == 1)
+        #expect(try b.state(other)["status"] as? String == "created")
+        #expect(try b.cove(["delete", "-f", id]).status == 0)
+        #expect(try b.cove(["delete", other]).status == 0)
+        b.assertClean()
+    }
+}
