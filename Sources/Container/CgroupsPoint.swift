@@ -37,17 +37,21 @@ struct ContainerCgroups {
         if existed, let pids = try? manager.processes(), !pids.isEmpty {
             throw CoveError("cgroup \(manager.cgroupPath) already holds \(pids.count) process(es); a container needs a cgroup of its own")
         }
+        var skipped: [CgroupWarning] = []
         var warnings: [CgroupWarning] = []
         do {
-            warnings += try manager.create()
-            if !resources.isEmpty { warnings += try manager.apply(resources) }
+            skipped = try manager.create()
+            if !resources.isEmpty { warnings = try manager.apply(resources) }
         } catch {
             // Only what this call made goes away: an existing cgroup named by cgroupsPath stays.
             if !existed { try? manager.destroy() }
             throw error
         }
+        // Rootless without delegation: like runc, cove goes on without the directories it may not make
+        // (a debug line each); every limit that is not applied because of that is a warning.
+        for w in skipped { debug(w.message) }
         for w in warnings { warn(w.message) }
-        return ContainerCgroups(manager: manager, warn: warn)
+        return ContainerCgroups(manager: manager, warn: resources.isEmpty ? debug : warn)
     }
 
     /// The manager of a container created earlier; nil when its state records no cgroup.
