@@ -72,6 +72,20 @@ extension EngineSuites {
             }
         }
 
+        @Test("exec -t gives the exec'd process a terminal (console socket through conmon)", arguments: EngineRuntime.allCases)
+        func execTerminal(_ runtime: EngineRuntime) throws {
+            try CoveProbe.require(runtime, command: "exec", issue: "issue 6", engineUse: "exec --process FILE --tty --console-socket S --detach --pid-file FILE ID")
+            try PodmanEngine(runtime).session { p in
+                let r = try p.run(["-d", "--name", "ext"], p.sh("while true; do sleep 0.2; done"))
+                try CoveProbe.cancelOnGap(runtime, r)
+                #expect(r.status == 0, "\(r)")
+                let e = try p.podman(["exec", "-t", "ext", "sh", "-c", "tty; test -t 0 && echo is-a-tty; exit 6"])
+                try CoveProbe.cancelOnGap(runtime, e)
+                #expect(e.status == 6, "\(e)")
+                #expect(e.stdout.contains("/dev/pts/") && e.stdout.contains("is-a-tty"), "\(e)")
+            }
+        }
+
         @Test("stop: SIGTERM first, SIGKILL after the timeout", arguments: EngineRuntime.allCases)
         func stop(_ runtime: EngineRuntime) throws {
             try PodmanEngine(runtime).session { p in
