@@ -4,8 +4,8 @@ import Kernel
 import OCI
 
 /// The steps that turn a runtime process into the container's process, in order. The init runs them
-/// after the rootfs is ready; `cove exec` (issue 6) will run the same steps after joining the namespaces,
-/// with seccomp (issue 6) slotting in after `noNewPrivileges` and a console before `identity`.
+/// after the rootfs is ready; `cove exec` runs the same steps after joining the namespaces. The seccomp
+/// filter goes on just before `identity` or just before execve (`ContainerSeccomp.Phase` says which and why).
 public struct ProcessSetup {
     public let process: OCI.Process
     public let preserveFDs: Int
