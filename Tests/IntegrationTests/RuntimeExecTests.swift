@@ -140,6 +140,23 @@ struct RuntimeExecTests {
         b.assertClean()
     }
 
+    @Test("the exec'd process gets the container's seccomp filter")
+    func seccomp() throws {
+        let b = try RuntimeBundle()
+        b.linux["seccomp"] = ["defaultAction": "SCMP_ACT_ALLOW",
+                              "syscalls": [["names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1]]]
+        b.config["root"] = ["path": "rootfs", "readonly": false]
+        let (id, _) = try b.startLooping()
+        defer { _ = try? b.cove(["delete", "--force", id]) }
+        let r = try b.exec(id, "grep '^Seccomp:' /proc/self/status; mkdir /tmp/denied")
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stdout == "Seccomp:\t2\n", "\(r)")
+        #expect(r.stderr.contains("Operation not permitted"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: b.rootfs + "/tmp/denied"))
+        #expect(try b.cove(["delete", "--force", id]).status == 0)
+        b.assertClean()
+    }
+
     @Test("exit status, stdio and signals pass through")
     func statusStdioSignals() throws {
         let b = try RuntimeBundle()
