@@ -7,12 +7,14 @@ import Kernel
 /// (rootless without delegation), those of the container's init, read from /proc/INIT/cgroup (paths relative
 /// to our cgroup namespace) and mapped onto the mounted hierarchies.
 enum ExecCgroup {
-    /// (hierarchy, directory) pairs, e.g. ("memory", "/sys/fs/cgroup/memory/cove/x") or ("", "/sys/fs/cgroup/cove/x").
+    /// (hierarchy, directory) pairs, e.g. ("memory", "/sys/fs/cgroup/memory/cove/x") or ("", "/sys/fs/cgroup/cove/x"),
+    /// for the hierarchies where the init sits elsewhere than `cove` itself (nothing to join where it does not).
     static func directories(ofInit pid: pid_t) throws -> [(String, String)] {
         let text = try step("reading /proc/\(pid)/cgroup") { try FileIO.readString("/proc/\(pid)/cgroup") }
+        let mine = Set(((try? FileIO.readString("/proc/self/cgroup")) ?? "").split(separator: "\n"))
         let layout = try CgroupLayout.detect()
         var dirs: [(String, String)] = []
-        for line in text.split(separator: "\n") {
+        for line in text.split(separator: "\n") where !mine.contains(line) {
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
             let controllers = parts[1].split(separator: ",").map(String.init)
@@ -26,7 +28,7 @@ enum ExecCgroup {
                 mount = controllers.lazy.compactMap { layout.v1Mounts[$0] }.first
             }
             guard let mount else { continue }
-            dirs.append((parts[1].isEmpty ? "" : String(parts[1]), path == "/" ? mount : mount + path))
+            dirs.append((String(parts[1]), path == "/" ? mount : mount + path))
         }
         return dirs
     }
@@ -37,14 +39,17 @@ enum ExecCgroup {
         if let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug), cg.manager.exists() {
             return try step("joining the container's cgroup") { try cg.join(pid: pid) }
         }
+        var refused: [String] = []
         for (name, dir) in try directories(ofInit: record.pid) {
             do {
                 try FileIO.write("\(dir)/cgroup.procs", String(pid))
             } catch {
-                let what = "joining the container's cgroup \(dir)\(name.isEmpty ? "" : " (\(name))"): \(error)"
-                if geteuid() == 0 { throw CoveError(what) }
-                warn(what)
+                if geteuid() == 0 { throw CoveError("joining the container's cgroup \(dir): \(error)") }
+                refused.append(name.isEmpty ? "unified" : name)
             }
+        }
+        if !refused.isEmpty {
+            warn("the exec'd process stays out of the container's cgroups it may not join (\(refused.joined(separator: ", ")))")
         }
     }
 }
