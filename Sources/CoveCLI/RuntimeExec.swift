@@ -47,6 +47,9 @@ struct RuntimeExec: ParsableCommand {
     func run() throws {
         var code: Int32 = 0
         try RuntimeCLI.perform {
+            if let process, !command.isEmpty {
+                RuntimeLog.warn("exec: the process comes from --process \(process); the command after the id is ignored")
+            }
             try SealedExecutable.ensure()
             code = try RuntimeCLI.runtime.exec(options())
         }
