@@ -47,10 +47,11 @@ struct RuntimeExec: ParsableCommand {
     func run() throws {
         var code: Int32 = 0
         try RuntimeCLI.perform {
+            // After the re-exec into the sealed copy, or the warning would be printed twice.
+            try SealedExecutable.ensure()
             if let process, !command.isEmpty {
                 RuntimeLog.warn("exec: the process comes from --process \(process); the command after the id is ignored")
             }
-            try SealedExecutable.ensure()
             code = try RuntimeCLI.runtime.exec(options())
         }
         if code != 0 { throw ExitCode(code) }
