@@ -14,6 +14,7 @@ public enum CoveMain {
         }
         // runc's global options (--root, --log, --log-format, --debug, --systemd-cgroup) precede the subcommand.
         let runtimeArgs = RuntimeGlobals.consume(args)
+        if let code = RuntimeFastPath.run(runtimeArgs) { exit(code) }
         do {
             var command = try Cove.parseAsRoot(runtimeArgs)
             try command.run()

@@ -1,44 +1,100 @@
 import CLinux
 import Glibc
 
-/// Runs `cove` from a sealed in-memory copy of itself (runc CVE-2019-5736): container processes that can
-/// reach /proc/PID/exe of a runtime process then find a memfd that cannot be written, never the host binary.
+/// Runs `cove` from a copy of itself that nothing can write (runc CVE-2019-5736): a container that reaches
+/// /proc/PID/exe of a runtime process — or executes it, with `#!/proc/self/exe` — must never get the host
+/// binary open for writing.
+///
+/// First choice, as runc 1.2 does: a read-only bind mount of the binary, made by a forked helper in a
+/// mount namespace of its own and handed back as an open file; the mount lives on, detached, for as long
+/// as that file does. No bytes are copied, and the re-exec'd process pages in from the page cache.
+/// Without the right to mount (rootless), a sealed memfd copy of the whole binary instead.
 public enum SealedExecutable {
     static let marker = "_COVE_SEALED_EXE"
 
-    /// True when this process already runs from a sealed memfd.
+    /// True when this process runs from a memfd or from a read-only mount.
     public static var isSealed: Bool {
         let link = (try? FileIO.readLink("/proc/self/exe")) ?? ""
-        return link.hasPrefix("/memfd:")
+        if link.hasPrefix("/memfd:") { return true }
+        var fs = statvfs()
+        return statvfs("/proc/self/exe", &fs) == 0 && (fs.f_flag & UInt(ST_RDONLY)) != 0
     }
 
-    /// Re-executes the current command line from a sealed memfd copy of /proc/self/exe, unless already
+    /// Re-executes the current command line from a protected copy of /proc/self/exe, unless already
     /// there. Returns only when no re-exec was needed (or throws when it failed).
     public static func ensure() throws {
         if getenv(marker) != nil {
             unsetenv(marker)
             if isSealed { return }
-            throw CoveError("re-exec from a sealed copy of cove did not run from a memfd")
+            throw CoveError("re-exec from a protected copy of cove did not run from a read-only file")
         }
-        let src = try syscallCheck("open", "/proc/self/exe") { cove_open("/proc/self/exe", O_RDONLY | O_CLOEXEC, 0) }
-        defer { close(src) }
-        let mfd = try syscallCheck("memfd_create", "cove") { cove_memfd_create("cove", COVE_MFD_CLOEXEC | COVE_MFD_ALLOW_SEALING) }
-        var st = Glibc.stat()
-        try syscallCheck("fstat", "/proc/self/exe") { fstat(src, &st) }
-        var left = Int(st.st_size)
-        while left > 0 {
-            let n = try syscallCheck("sendfile", "/proc/self/exe") { cove_sendfile(mfd, src, left) }
-            if n == 0 { break }
-            left -= n
-        }
-        let seals = COVE_F_SEAL_SEAL | COVE_F_SEAL_SHRINK | COVE_F_SEAL_GROW | COVE_F_SEAL_WRITE
-        try syscallCheck("fcntl F_ADD_SEALS", "memfd") { cove_fcntl(mfd, COVE_F_ADD_SEALS, Int(seals)) }
+        if isSealed { return }
+        let fd = try (try? readOnlyMount()) ?? memfdCopy()
         setenv(marker, "1", 1)
         let argv = CommandLine.arguments.map { strdup($0) } + [nil]
         fflush(nil)
-        fexecve(mfd, argv, environ)
-        let err = SyscallError.last("fexecve", "sealed copy of cove")
+        fexecve(fd, argv, environ)
+        let err = SyscallError.last("fexecve", "protected copy of cove")
         unsetenv(marker)
+        close(fd)
         throw err
+    }
+
+    /// The helper unshares a mount namespace (so the caller's, which the container's will be copied from,
+    /// stays untouched), bind-mounts the binary on itself read-only, opens it and passes the descriptor back.
+    static func readOnlyMount() throws -> Int32 {
+        var pair: [Int32] = [0, 0]
+        try syscallCheck("socketpair") { socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
+        defer { close(pair[0]) }
+        let pid = try ProcessControl.fork()
+        if pid == 0 {
+            close(pair[0])
+            do {
+                let exe = try FileIO.readLink("/proc/self/exe")
+                try Namespaces.unshare(.newMount)
+                try Mounts.setPropagation(.private, of: "/")
+                try Mounts.bind(exe, on: exe)
+                try Mounts.mount(source: nil, target: exe, type: nil, flags: [.remount, .bind, .readOnly])
+                let fd = try syscallCheck("open", exe) { cove_open(exe, O_RDONLY | O_CLOEXEC, 0) }
+                var byte: UInt8 = 0
+                if cove_send_fd(pair[1], fd, &byte, 1) < 0 { ProcessControl.exitChild(1) }
+                ProcessControl.exitChild(0)
+            } catch {
+                ProcessControl.exitChild(1)
+            }
+        }
+        close(pair[1])
+        var fd: Int32 = -1
+        var byte: UInt8 = 0
+        let n = cove_recv_fd(pair[0], &fd, &byte, 1)
+        let status = try ProcessControl.wait(pid)
+        guard n == 1, fd >= 0, status == .exited(0) else {
+            if fd >= 0 { close(fd) }
+            throw CoveError("read-only mount of the cove binary failed")
+        }
+        return fd
+    }
+
+    /// memfd_create + sendfile of the whole binary + seals against any later write.
+    static func memfdCopy() throws -> Int32 {
+        let src = try syscallCheck("open", "/proc/self/exe") { cove_open("/proc/self/exe", O_RDONLY | O_CLOEXEC, 0) }
+        defer { close(src) }
+        let mfd = try syscallCheck("memfd_create", "cove") { cove_memfd_create("cove", COVE_MFD_CLOEXEC | COVE_MFD_ALLOW_SEALING) }
+        do {
+            var st = Glibc.stat()
+            try syscallCheck("fstat", "/proc/self/exe") { fstat(src, &st) }
+            var left = Int(st.st_size)
+            while left > 0 {
+                let n = try syscallCheck("sendfile", "/proc/self/exe") { cove_sendfile(mfd, src, left) }
+                if n == 0 { break }
+                left -= n
+            }
+            let seals = COVE_F_SEAL_SEAL | COVE_F_SEAL_SHRINK | COVE_F_SEAL_GROW | COVE_F_SEAL_WRITE
+            try syscallCheck("fcntl F_ADD_SEALS", "memfd") { cove_fcntl(mfd, COVE_F_ADD_SEALS, Int(seals)) }
+            return mfd
+        } catch {
+            close(mfd)
+            throw error
+        }
     }
 }

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Container
+import Glibc
+import Kernel
+
+/// The lifecycle commands engines call for every container — create, start, run, state, kill, delete — parsed
+/// by hand. ArgumentParser reflects over the whole command tree on each start (about 12 million instructions,
+/// more than everything `cove create` does itself). Only plain forms of runc's flags are taken here; anything
+/// else (help, an unknown flag, a missing value) returns nil and goes to ArgumentParser, which parses the same
+/// command line, so both paths accept the same input and fail the same way.
+enum RuntimeFastPath {
+    /// The exit code, or nil to leave the command line to ArgumentParser.
+    static func run(_ args: [String]) -> Int32? {
+        guard let name = args.first, let command = parse(name, Array(args.dropFirst())) else { return nil }
+        do {
+            try command()
+            return 0
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+    }
+
+    typealias Command = () throws -> Void
+
+    static func parse(_ name: String, _ args: [String]) -> Command? {
+        switch name {
+        case "create":
+            guard let (o, rest) = createFlags(args), rest.isEmpty else { return nil }
+            return { try RuntimeCLI.perform { try SealedExecutable.ensure(); _ = try RuntimeCLI.runtime.create(o) } }
+        case "run":
+            var detach = false, keep = false
+            let others = args.filter { a in
+                switch a {
+                case "-d", "--detach": detach = true; return false
+                case "--keep": keep = true; return false
+                default: return true
+                }
+            }
+            guard !(detach && keep), let (o, rest) = createFlags(others), rest.isEmpty else { return nil }
+            return {
+                var code: Int32 = 0
+                try RuntimeCLI.perform {
+                    try SealedExecutable.ensure()
+                    code = try RuntimeCLI.runtime.run(o, detach: detach, keep: keep)
+                }
+                if code != 0 { throw ExitCode(code) }
+            }
+        case "start":
+            guard let id = single(args) else { return nil }
+            return { try RuntimeCLI.perform { try RuntimeCLI.runtime.start(id) } }
+        case "state":
+            guard let id = single(args) else { return nil }
+            return { try RuntimeCLI.perform { RuntimeCLI.printJSON(try RuntimeCLI.runtime.state(id).json(pretty: true)) } }
+        case "delete":
+            let force = args.contains { $0 == "-f" || $0 == "--force" }
+            guard let id = single(args.filter { $0 != "-f" && $0 != "--force" }) else { return nil }
+            return { try RuntimeCLI.perform { try RuntimeCLI.runtime.delete(id, force: force) } }
+        case "kill":
+            let all = args.contains { $0 == "-a" || $0 == "--all" }
+            let operands = args.filter { $0 != "-a" && $0 != "--all" }
+            guard operands.count == 1 || operands.count == 2, !operands.contains(where: { $0.hasPrefix("-") }),
+                  let sig = Signal.parse(operands.count == 2 ? operands[1] : "SIGTERM") else { return nil }
+            let id = operands[0]
+            return { try RuntimeCLI.perform { try RuntimeCLI.runtime.kill(id, signal: sig, all: all) } }
+        default:
+            return nil
+        }
+    }
+
+    /// Exactly one operand that is not a flag.
+    static func single(_ args: [String]) -> String? {
+        args.count == 1 && !args[0].hasPrefix("-") ? args[0] : nil
+    }
+
+    /// runc's create flags in `--flag value`, `--flag=value` and `-b value` forms, then the id.
+    static func createFlags(_ args: [String]) -> (CreateOptions, [String])? {
+        var bundle = ".", pidFile: String?, consoleSocket: String?, noPivot = false, noNewKeyring = false
+        var preserve = 0
+        var id: String?
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            var name = arg, inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            func value() -> String? {
+                if let inline { return inline }
+                guard i < args.count else { return nil }
+                i += 1
+                return args[i - 1]
+            }
+            switch name {
+            case "-b", "--bundle": guard let v = value() else { return nil }; bundle = v
+            case "--pid-file": guard let v = value() else { return nil }; pidFile = v
+            case "--console-socket": guard let v = value() else { return nil }; consoleSocket = v
+            case "--preserve-fds": guard let v = value(), let n = Int(v) else { return nil }; preserve = n
+            case "--no-pivot": noPivot = true
+            case "--no-new-keyring": noNewKeyring = true
+            default:
+                guard !arg.hasPrefix("-"), id == nil else { return nil }
+                id = arg
+            }
+        }
+        guard let id else { return nil }
+        var o = CreateOptions(id: id, bundle: bundle)
+        o.pidFile = pidFile.map(absolute)
+        o.consoleSocket = consoleSocket
+        o.noPivot = noPivot
+        o.noNewKeyring = noNewKeyring
+        o.preserveFDs = preserve
+        return (o, [])
+    }
+
+    static func absolute(_ p: String) -> String {
+        if p.hasPrefix("/") { return p }
+        var buf = [CChar](repeating: 0, count: 4097)
+        return getcwd(&buf, 4096) != nil ? String(cString: buf) + "/" + p : p
+    }
+}
