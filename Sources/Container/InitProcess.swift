@@ -209,7 +209,11 @@ public enum InitProcess {
             try step("linux.seccomp") { try cfg.seccomp?.load(in: .beforeExec, listener: cfg.seccompListener, state: state) }
             try setup.exec(exe)
         } catch {
-            if !reported, (try? ch.send("error \(error)")) != nil { ProcessControl.exitChild(1) }
+            if !reported {
+                // `create` reports it; a closed channel means `create` has failed already and says why.
+                _ = try? ch.send("error \(error)")
+                ProcessControl.exitChild(1)
+            }
             fputs("cove: container init: \(error)\n", stderr)
             ProcessControl.exitChild(127)
         }

@@ -122,6 +122,8 @@ public enum ConsoleMode {
             try step("--console-socket \(path)") { try Terminal.sendToConsoleSocket(master, path: path) }
             return nil
         case .proxy:
+            // Our window size now, before the process can ask for it (the proxy follows later changes).
+            if isatty(0) == 1 { Terminal.copyWindowSize(from: 0, to: master) }
             return master
         case .none:
             close(master)
