@@ -10,14 +10,22 @@ extension CapabilitySets {
 
     /// Every capability this kernel knows, as a mask.
     public static var allMask: UInt64 {
-        let last = lastCap()
+        let last = probedLastCap()
         return last >= 63 ? UInt64.max : (UInt64(1) << UInt64(last + 1)) - 1
+    }
+
+    /// The highest capability number, asked of the kernel itself (PR_CAPBSET_READ fails with EINVAL past it):
+    /// in the container /proc may be missing, and a guess would leave newer capabilities in the bounding set.
+    public static func probedLastCap() -> Int {
+        var cap = 0
+        while cap < 63 && cove_prctl(PR_CAPBSET_READ, UInt(cap + 1), 0, 0, 0) >= 0 { cap += 1 }
+        return cap
     }
 
     /// PR_CAPBSET_DROP for every capability not in `keeping`. Needs CAP_SETPCAP, so it comes before setuid.
     /// Irreversible: no process (not even root) gets a dropped capability back, across execve too.
     public static func dropBounding(keeping: UInt64) throws {
-        for cap in numbers(in: allMask & ~keeping) {
+        for cap in (0...probedLastCap()).filter({ (allMask & ~keeping) & (UInt64(1) << UInt64($0)) != 0 }) {
             try syscallCheck("prctl PR_CAPBSET_DROP", String(cap)) { cove_prctl(PR_CAPBSET_DROP, UInt(cap), 0, 0, 0) }
         }
     }
