@@ -65,6 +65,34 @@ struct RuntimeCgroupLimitTests {
         b.assertCleanCgroups([path])
     }
 
+    /// Measured by the kernel's own counters rather than by timing: with a 10% quota a busy loop is throttled
+    /// in most periods, and events --stats reports it.
+    @Test("a cpu quota throttles a busy loop (cpu.stat and events --stats count throttled periods)")
+    func cpuQuotaThrottles() throws {
+        let b = try RuntimeBundle("cgthr")
+        b.resources(["cpu": ["quota": 10000, "period": 100000]])
+        b.script("while :; do :; done")
+        let id = try b.runDetached("thr")
+        let path = RuntimeBundle.cgroup(id)
+        func stat() -> [String: Int] {
+            var out: [String: Int] = [:]
+            for line in (HostCgroups.read("cpu", path, "cpu.stat") ?? "").split(separator: "\n") {
+                let f = line.split(separator: " ")
+                if f.count == 2 { out[String(f[0])] = Int(f[1]) }
+            }
+            return out
+        }
+        try b.eventually("throttled periods") { (stat()["nr_throttled"] ?? 0) >= 3 }
+        let s = stat()
+        #expect((s["nr_throttled"] ?? 0) * 2 >= (s["nr_periods"] ?? 0), "a busy loop at 10% is throttled in most periods: \(s)")
+        let r = try b.cove(["events", "--stats", id])
+        let ev = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let throttling = ((ev?["data"] as? [String: Any])?["cpu"] as? [String: Any])?["throttling"] as? [String: Any]
+        #expect((throttling?["throttledPeriods"] as? Int ?? 0) >= 3, "\(r.stdout)")
+        #expect(try b.cove(["delete", "--force", id]).status == 0)
+        b.assertCleanCgroups([path])
+    }
+
     @Test("devices: denying c 1:3 makes /dev/null unopenable inside while /dev/zero still works")
     func devicesDenyNull() throws {
         let b = try RuntimeBundle("cgdev")
