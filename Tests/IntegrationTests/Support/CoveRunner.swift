@@ -49,7 +49,9 @@ enum Cove {
         chmod(dir, 0o755)
         let copy = dir + "/cove"
         try? FileManager.default.removeItem(atPath: copy)
-        try? FileManager.default.copyItem(atPath: binary, toPath: copy)
+        // Copied by a child process: a write descriptor held by this (multi-threaded) test process would be
+        // inherited by whatever another test spawns meanwhile, and exec of the copy fails with ETXTBSY (126).
+        _ = try? Shell.run(["/bin/cp", binary, copy])
         chmod(copy, 0o755)
         atexit { try? FileManager.default.removeItem(atPath: "/tmp/cove-bin-\(getpid())") }
         return copy
