@@ -33,7 +33,8 @@ struct RuntimeCgroupLimitTests {
         let lines = events.stdout.split(separator: "\n")
         let parsed = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(parsed.count == lines.count, "every line is JSON: \(events.stdout)")
-        #expect(parsed.contains { $0["type"] as? String == "oom" && $0["id"] as? String == id }, "\(events.stdout)")
+        #expect(parsed.contains { $0["type"] as? String == "oom" && $0["id"] as? String == id && $0["data"] == nil }, "\(events.stdout)")
+        #expect(parsed.contains { $0["type"] as? String == "stats" && ($0["data"] as? [String: Any])?["memory"] != nil }, "a stats event every second: \(events.stdout)")
         #expect(try b.state(id)["status"] as? String == "stopped")
         let out = b.output().split(separator: "\n").map(String.init)
         #expect(out.contains { $0.hasSuffix(":memory:/") }, "\(out)")
