@@ -31,6 +31,22 @@ extension EngineSuites {
             }
         }
 
+        @Test("run -t and exec -t give the process a terminal (console socket through containerd's shim)", arguments: EngineRuntime.allCases)
+        func terminal(_ runtime: EngineRuntime) throws {
+            try CoveProbe.require(runtime, command: "exec", issue: "issue 6", engineUse: "exec --process FILE --detach --pid-file FILE ID")
+            try DockerEngine(runtime).session { d in
+                #expect(try d.importImage().status == 0)
+                let r = try d.run(["-d", "-t", "--name", "tt"], d.sh("tty > /tmp/tty; while true; do sleep 0.2; done"))
+                try CoveProbe.cancelOnGap(runtime, r)
+                #expect(r.status == 0, "\(r)")
+                let e = try d.docker(["exec", "-t", "tt", "sh", "-c", "cat /tmp/tty; tty; test -t 0 && echo is-a-tty; exit 6"])
+                try CoveProbe.cancelOnGap(runtime, e)
+                #expect(e.status == 6, "\(e)")
+                let lines = e.stdout.split(whereSeparator: \.isNewline).map(String.init) // "\r\n" is one Character
+                #expect(lines.count == 3 && lines[0].hasPrefix("/dev/pts/") && lines[1].hasPrefix("/dev/pts/") && lines[2] == "is-a-tty", "\(e)")
+            }
+        }
+
         @Test("stop and kill: the signal and the exit code reach Docker", arguments: EngineRuntime.allCases)
         func stopAndKill(_ runtime: EngineRuntime) throws {
             try DockerEngine(runtime).session { d in
