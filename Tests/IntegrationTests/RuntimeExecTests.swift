@@ -234,6 +234,22 @@ struct RuntimeExecTests {
         b.assertClean()
     }
 
+    @Test("exec into a created container runs at once, as with runc; the container stays created")
+    func execIntoCreated() throws {
+        let b = try RuntimeBundle()
+        b.script("echo started")
+        try b.writeConfig()
+        let id = b.newID()
+        defer { _ = try? b.cove(["delete", "--force", id]) }
+        #expect(try b.coveToFiles(["create", "-b", b.bundle, id]).status == 0)
+        let r = try b.exec(id, "echo in-created; hostname")
+        #expect(r.status == 0 && r.stdout == "in-created\ncove\n", "\(r)")
+        #expect(try b.state(id)["status"] as? String == "created")
+        #expect(b.output().isEmpty, "the container's process ran before start")
+        #expect(try b.cove(["delete", "--force", id]).status == 0)
+        b.assertClean()
+    }
+
     @Test("exec into a stopped, paused or missing container, and bad flags: one line, nothing left")
     func refusals() throws {
         let b = try RuntimeBundle()
