@@ -250,6 +250,26 @@ struct RuntimeExecTests {
         b.assertClean()
     }
 
+    @Test("--ignore-paused: the process joins the frozen container and runs once it is resumed")
+    func ignorePaused() throws {
+        let b = try RuntimeBundle()
+        let (id, _) = try b.startLooping()
+        defer { _ = try? b.cove(["delete", "--force", id]) }
+        let pause = try b.cove(["pause", id])
+        try #require(pause.status == 0, "cove pause: \(pause)")
+        let child = try Spawned(path: Cove.binary, argv: [Cove.binary, "--root", b.stateRoot, "exec", "--ignore-paused", id,
+                                                         "sh", "-c", "echo ran; exit 4", b.marker],
+                                environment: ProcessInfo.processInfo.environment)
+        usleep(700_000)
+        var status: Int32 = 0
+        #expect(waitpid(child.pid, &status, WNOHANG) == 0, "the process ran in a frozen container")
+        #expect(try b.cove(["resume", id]).status == 0)
+        #expect(child.wait() == 4)
+        #expect(String(decoding: child.stdout.readDataToEndOfFile(), as: UTF8.self) == "ran\n")
+        #expect(try b.cove(["delete", "--force", id]).status == 0)
+        b.assertClean()
+    }
+
     @Test("exec into a stopped, paused or missing container, and bad flags: one line, nothing left")
     func refusals() throws {
         let b = try RuntimeBundle()
