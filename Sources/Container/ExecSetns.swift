@@ -8,7 +8,7 @@ import OCI
 struct ExecTarget {
     let initPID: pid_t
     let pidfd: Int32
-    /// The container's namespaces, in the order they are joined (user first, mount last).
+    /// The container's namespaces, in the order they are joined (`joinOrder`).
     let namespaces: [(kind: NamespaceKind, fd: Int32, path: String)]
 
     static func open(_ record: ContainerRecord) throws -> ExecTarget {
@@ -33,6 +33,7 @@ struct ExecTarget {
                 }
                 opened.append((kind, fd, path))
             }
+            opened = joinOrder(opened)
             // The descriptors are of the very init the record describes, not of a process that took its PID.
             guard InitProcess.isAlive(pid: record.pid, startTime: record.initStartTime) else {
                 throw CoveError("cannot exec in container '\(record.id)': it is stopped")
@@ -48,6 +49,31 @@ struct ExecTarget {
     func close() {
         for ns in namespaces { Glibc.close(ns.fd) }
         Glibc.close(pidfd)
+    }
+
+    /// User namespace first, so the rest are joined with the capabilities it grants (all an unprivileged
+    /// `cove` has) — except namespaces the container's user namespace does not own: those need the
+    /// privileges we still have outside it, so they go before it. The init's time namespace is such a
+    /// one: it is unshared before the clone that makes the user namespace, so the host's user namespace
+    /// owns it.
+    static func joinOrder(_ opened: [(kind: NamespaceKind, fd: Int32, path: String)]) -> [(kind: NamespaceKind, fd: Int32, path: String)] {
+        guard let user = opened.first(where: { $0.kind == .user }) else { return opened }
+        func inode(_ fd: Int32) -> UInt64? {
+            var st = stat()
+            return fstat(fd, &st) == 0 ? UInt64(st.st_ino) : nil
+        }
+        let userInode = inode(user.fd)
+        func ownedByContainer(_ fd: Int32) -> Bool {
+            let owner = cove_ioctl(fd, COVE_NS_GET_USERNS, 0)
+            // Unknown (EPERM when the owner is outside our reach): keep the usual order.
+            guard owner >= 0 else { return true }
+            defer { Glibc.close(owner) }
+            return inode(owner) == userInode
+        }
+        let rest = opened.filter { $0.kind != .user }
+        let before = rest.filter { !ownedByContainer($0.fd) }
+        let after = rest.filter { ns in !before.contains { $0.fd == ns.fd } }
+        return before + [user] + after
     }
 }
 

@@ -56,7 +56,7 @@ struct RuntimeExecTests {
           arguments: [false, true])
     func joinsEverything(userNamespace: Bool) throws {
         let b = try RuntimeBundle()
-        var kinds = ["pid", "network", "ipc", "uts", "mount", "cgroup"]
+        var kinds = ["pid", "network", "ipc", "uts", "mount", "cgroup", "time"]
         if userNamespace {
             chmod(b.tmp.path, 0o755) // the mapped root must reach the rootfs
             kinds.append("user")
@@ -67,7 +67,7 @@ struct RuntimeExecTests {
         let (id, initPID) = try b.startLooping()
         defer { _ = try? b.cove(["delete", "--force", id]) }
         let execPID = try b.execDetached(id, "exec sleep 1000")
-        let own = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup"].filter { $0 != "user" || userNamespace }
+        let own = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"].filter { $0 != "user" || userNamespace }
         for kind in Self.nsKinds {
             let theirs = ProcInfo.link("/proc/\(initPID)/ns/\(kind)")
             #expect(theirs != nil && theirs == ProcInfo.link("/proc/\(execPID)/ns/\(kind)"), "\(kind) namespace differs")
