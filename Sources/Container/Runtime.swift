@@ -120,6 +120,7 @@ public struct Runtime {
             record.pid = pid
             record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
             try step("joining the cgroup") { try cgroups!.join(pid: pid) }
+            try NetDevices.move(spec.linux?.netDevices, into: pid)
             if let adj = spec.process?.oomScoreAdj {
                 try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
             }

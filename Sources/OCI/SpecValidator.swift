@@ -125,7 +125,15 @@ public enum SpecValidator {
         if linux.mountLabel.map({ !$0.isEmpty }) == true { throw fail("linux.mountLabel", "SELinux is not available to Cove on this host") }
         if linux.intelRdt != nil { throw fail("linux.intelRdt", "Intel RDT (resctrl) is not supported by Cove") }
         if linux.memoryPolicy != nil { throw fail("linux.memoryPolicy", "not supported yet") }
-        if linux.netDevices != nil { throw fail("linux.netDevices", "not supported yet") }
+        for (name, dev) in (linux.netDevices ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let newNet = linux.namespaces?.contains { $0.type == .network && $0.path == nil } == true
+            if !newNet { throw fail("linux.netDevices.\(name)", "needs a new network namespace") }
+            func valid(_ n: String) -> Bool {
+                !n.isEmpty && n.utf8.count <= 15 && n != "." && n != ".." && !n.contains("/") && !n.contains(where: \.isWhitespace)
+            }
+            if !valid(name) { throw fail("linux.netDevices", "'\(name)' is not a valid interface name") }
+            if let n = dev.name, !n.isEmpty, !valid(n) { throw fail("linux.netDevices.\(name).name", "'\(n)' is not a valid interface name") }
+        }
         if let p = linux.personality, let flags = p.flags, !flags.isEmpty {
             throw fail("linux.personality.flags", "no personality flags are supported, got \(flags)")
         }

@@ -137,7 +137,7 @@ public struct Features: Codable, Equatable, Sendable {
             linux: LinuxFeatures(
                 namespaces: Linux.NamespaceType.allCases.map(\.rawValue), capabilities: CapabilityName.all,
                 cgroup: cgroup, seccomp: seccomp, apparmor: Enabled(false), selinux: Enabled(false),
-                intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(true)), netDevices: Enabled(false)),
+                intelRdt: Enabled(false), mountExtensions: MountExtensions(idmap: Enabled(true)), netDevices: Enabled(true)),
             annotations: nil, potentiallyUnsafeConfigAnnotations: nil)
     }
 }

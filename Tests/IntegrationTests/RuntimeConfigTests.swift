@@ -354,3 +354,25 @@ struct RuntimeIDMappedMountTests {
         b.assertClean()
     }
 }
+
+@Suite("Runtime config net devices", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
+struct RuntimeNetDeviceTests {
+    @Test("linux.netDevices moves a host device into the container's network namespace under its new name")
+    func netDevices() throws {
+        let b = try RuntimeBundle()
+        let host = UniqueName.make("cvh"), peer = UniqueName.make("cvp")
+        #expect(try Shell.run(["ip", "link", "add", host, "type", "veth", "peer", "name", peer]).status == 0)
+        defer { _ = try? Shell.run(["ip", "link", "del", peer]) }
+        b.linux["netDevices"] = [host: ["name": "eth7"]]
+        b.script("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' '")
+        let r = try b.run()
+        #expect(r.status == 0 && r.stdout == "eth7 lo ", "\(r)")
+        // The namespace is gone with the container, and the veth pair with it.
+        try b.eventually("veth destroyed") { try Shell.run(["ip", "link", "show", peer]).status != 0 }
+        b.namespaces(["mount", "pid", "uts"])
+        try b.writeConfig()
+        let bad = try b.cove(["create", "-b", b.bundle, b.newID()])
+        #expect(bad.status == 1 && bad.errorLine.contains("linux.netDevices.\(host): needs a new network namespace"), "\(bad)")
+        b.assertClean()
+    }
+}
