@@ -35,6 +35,28 @@ struct RuntimeTerminalTests {
         b.assertClean()
     }
 
+    @Test("run --detach --console-socket hands the master over and returns")
+    func runDetachedConsoleSocket() throws {
+        let b = try RuntimeBundle()
+        b.process["terminal"] = true
+        b.script(Self.probe)
+        try b.writeConfig()
+        let receiver = try ConsoleReceiver(path: b.tmp.file("run.sock"))
+        let id = b.newID()
+        defer { _ = try? b.cove(["delete", "--force", id]) }
+        let r = try b.coveToFiles(["run", "-d", "--console-socket", receiver.path, "-b", b.bundle, id])
+        #expect(r.status == 0, "\(r)")
+        let (_, master) = try receiver.receive()
+        defer { close(master) }
+        let out = TerminalIO.read(master) { $0.contains("READY") }
+        #expect(out.contains("/dev/pts/0\r\n") && out.contains("console-is-tty\r\nREADY"), "\(out)")
+        TerminalIO.write(master, "bye\n")
+        #expect(TerminalIO.read(master) { $0.contains("got:bye") }.contains("got:bye"))
+        try b.eventually("stopped") { try b.state(id)["status"] as? String == "stopped" }
+        #expect(try b.cove(["delete", id]).status == 0)
+        b.assertClean()
+    }
+
     @Test("exec --tty --detach --console-socket gives the exec'd process its own pty")
     func execConsoleSocket() throws {
         let b = try RuntimeBundle()
