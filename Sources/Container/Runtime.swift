@@ -202,7 +202,8 @@ public struct Runtime {
     public func kill(_ id: String, signal: Int32, all: Bool) throws {
         let record = try store.read(id)
         let status = ContainerStatus.of(record, store: store)
-        guard status == .created || status == .running || status == .paused || (all && status != .stopped) else {
+        // runc: `--all` also reaches what a stopped container left in its cgroup (no PID namespace of its own).
+        guard status == .created || status == .running || status == .paused || all else {
             throw CoveError("cannot kill container '\(id)': it is \(status.rawValue)")
         }
         if all { return try killAll(record, signal: signal) }

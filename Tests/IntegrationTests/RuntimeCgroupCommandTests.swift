@@ -168,6 +168,26 @@ struct RuntimeCgroupCommandTests {
         b.assertCleanCgroups([RuntimeBundle.cgroup(id)])
     }
 
+    @Test("kill --all of a stopped container signals what its init left in the cgroup, as runc does")
+    func killAllStopped() throws {
+        let b = try RuntimeBundle("cgkst")
+        b.namespaces(["mount", "ipc", "uts"])
+        b.script("sleep 1001 & sleep 1002 & wait")
+        let id = try b.runDetached("kst")
+        try b.eventually("children started") { (try? b.pids(id).count) == 3 }
+        let initPID = try b.state(id)["pid"] as! Int
+        let orphans = try b.pids(id).filter { $0 != initPID }
+        #expect(try b.cove(["kill", id, "KILL"]).status == 0)
+        try b.eventually("stopped") { try b.state(id)["status"] as? String == "stopped" }
+        let again = try b.cove(["kill", id, "KILL"])
+        #expect(again.status == 1 && again.errorLine.contains("it is stopped"), "\(again)")
+        #expect(!orphans.isEmpty && !orphans.contains(where: HostProcess.gone))
+        #expect(try b.cove(["kill", "--all", id, "KILL"]).status == 0)
+        try b.eventually("orphans gone") { orphans.allSatisfy(HostProcess.gone) }
+        #expect(try b.cove(["delete", id]).status == 0)
+        b.assertCleanCgroups([RuntimeBundle.cgroup(id)])
+    }
+
     @Test("delete of a stopped container kills what its init left in the cgroup (no PID namespace) and removes it")
     func deleteKillsLeftovers() throws {
         let b = try RuntimeBundle("cgleft")
