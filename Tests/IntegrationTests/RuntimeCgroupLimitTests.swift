@@ -206,16 +206,7 @@ struct RuntimeCgroupRootlessTests {
         let own = try Shell.run(["chown", "-R", "\(user):\(user)", b.bundle, state])
         try #require(own.status == 0, "\(own)")
         try FileManager.default.removeItem(atPath: b.bundle + "/config.json")
-        // A private copy of cove the user can run, written through an O_CLOEXEC descriptor: a copy whose write
-        // descriptor leaks into a process spawned meanwhile by a parallel test cannot be executed (ETXTBSY).
-        let binary = b.tmp.file("cove")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: Cove.binary))
-        let fd = open(binary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        try #require(fd >= 0)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        chmod(binary, 0o755)
-        func cove(_ args: [String]) throws -> RunResult { try Shell.run([binary] + args, user: user) }
+        func cove(_ args: [String]) throws -> RunResult { try Cove.run(args, user: user) }
         let spec = try cove(["spec", "--rootless", "--bundle", b.bundle])
         try #require(spec.status == 0, "\(spec)")
         b.config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: b.bundle + "/config.json"))) as! [String: Any]
