@@ -50,15 +50,15 @@ struct AddrList: ParsableCommand {
             let index = try dev.map { try sock.link(named: $0).index }
             let addrs = try sock.addresses(index: index)
             if json {
-                print(NetJSON.array(addrs.map { a in
-                    var o: [(String, NetJSON)] = [
+                print(JSONOut.array(addrs.map { a in
+                    var o: [(String, JSONOut)] = [
                         ("ifindex", .int(a.index)), ("ifname", .string(names[a.index] ?? "if\(a.index)")),
                         ("family", .string(a.isIPv6 ? "inet6" : "inet")),
                         ("local", .string(a.primary.map { "\($0)" } ?? "")), ("prefixlen", .int(a.prefixLength)),
                         ("scope", .string(scopeName(a.scope))),
                     ]
                     if let l = a.label { o.append(("label", .string(l))) }
-                    o.append(("flags", .array(a.flagNames.map(NetJSON.string))))
+                    o.append(("flags", .array(a.flagNames.map(JSONOut.string))))
                     return .object(o)
                 }).text)
                 return

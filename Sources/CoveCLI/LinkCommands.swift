@@ -150,7 +150,7 @@ enum LinkOutput {
     static func print(_ links: [Link], all: [Link], json: Bool) {
         let names = Dictionary(all.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
         if json {
-            Swift.print(NetJSON.array(links.map { object($0, names) }).text)
+            Swift.print(JSONOut.array(links.map { object($0, names) }).text)
             return
         }
         for l in links {
@@ -173,13 +173,13 @@ enum LinkOutput {
         }
     }
 
-    static func object(_ l: Link, _ names: [Int32: String]) -> NetJSON {
-        var o: [(String, NetJSON)] = [("ifindex", .int(l.index))]
+    static func object(_ l: Link, _ names: [Int32: String]) -> JSONOut {
+        var o: [(String, JSONOut)] = [("ifindex", .int(l.index))]
         if let peer = l.linkIndex, peer != 0 {
             if l.linkNetnsID == nil, let n = names[peer] { o.append(("link", .string(n))) } else { o.append(("link_index", .int(peer))) }
         }
         o.append(("ifname", .string(l.name)))
-        o.append(("flags", .array(l.flagNames.map(NetJSON.string))))
+        o.append(("flags", .array(l.flagNames.map(JSONOut.string))))
         if let mtu = l.mtu { o.append(("mtu", .int(mtu))) }
         if let q = l.qdisc { o.append(("qdisc", .string(q))) }
         if let m = l.masterIndex { o.append(("master", .string(names[m] ?? "if\(m)"))) }

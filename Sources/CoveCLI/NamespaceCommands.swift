@@ -38,7 +38,7 @@ struct NSList: ParsableCommand {
         let all = NamespaceList.scan()
         let rows = kind.map { k in all.filter { $0.kind == k } } ?? all
         if json {
-            print(JSONText.object(["namespaces": .array(rows.map(Self.json))]).rendered(pretty: true))
+            print(JSONOut.object([("namespaces", .array(rows.map(Self.json)))]).rendered(pretty: true))
         } else if tree {
             print(Self.tree(rows, all: all), terminator: "")
         } else {
@@ -46,16 +46,16 @@ struct NSList: ParsableCommand {
         }
     }
 
-    static func json(_ e: NamespaceEntry) -> JSONText {
+    static func json(_ e: NamespaceEntry) -> JSONOut {
         .object([
-            "ns": .number(Double(e.inode)),
+            "ns": .int(e.inode),
             "type": .string(e.kind.lsnsName),
-            "nprocs": .number(Double(e.processCount)),
-            "pid": e.pid.map { .number(Double($0)) } ?? .null,
-            "user": e.user.map(JSONText.string) ?? .null,
-            "command": e.command.map(JSONText.string) ?? .null,
+            "nprocs": .int(e.processCount),
+            "pid": e.pid.map { .int($0) } ?? .null,
+            "user": e.user.map(JSONOut.string) ?? .null,
+            "command": e.command.map(JSONOut.string) ?? .null,
             "nsfs": e.paths.isEmpty ? .null : .string(e.paths.joined(separator: "\n")),
-            "owner": e.owner.map { .number(Double($0)) } ?? .null,
+            "owner": e.owner.map { .int($0) } ?? .null,
         ], order: ["ns", "type", "nprocs", "pid", "user", "command", "nsfs", "owner"])
     }
 
@@ -114,9 +114,9 @@ struct NSShow: ParsableCommand {
         let entries = try NamespaceList.show(pid: pid)
         if json {
             let items = entries.map { e in
-                JSONText.object(["type": .string(e.name), "inode": e.inode.map { .number(Double($0)) } ?? .null], order: ["type", "inode"])
+                JSONOut.object(["type": .string(e.name), "inode": e.inode.map { .int($0) } ?? .null], order: ["type", "inode"])
             }
-            print(JSONText.object(["pid": .number(Double(pid ?? getpid())), "namespaces": .array(items)], order: ["pid", "namespaces"]).rendered(pretty: true))
+            print(JSONOut.object(["pid": .int(pid ?? getpid()), "namespaces": .array(items)], order: ["pid", "namespaces"]).rendered(pretty: true))
             return
         }
         var lines = [["TYPE", "INODE", "LINK"]]

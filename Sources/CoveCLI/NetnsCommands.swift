@@ -41,8 +41,8 @@ struct NetnsList: ParsableCommand {
                 rows.append((name, id))
             }
             if json {
-                print(NetJSON.array(rows.map { row in
-                    var o: [(String, NetJSON)] = [("name", .string(row.0))]
+                print(JSONOut.array(rows.map { row in
+                    var o: [(String, JSONOut)] = [("name", .string(row.0))]
                     if let id = row.1 { o.append(("id", .int(id))) }
                     return .object(o)
                 }).text)

@@ -1,3 +1,5 @@
+import OCI
+
 /// Text output helpers for listings: aligned columns and a small JSON writer (no Foundation on the CLI path).
 enum Columns {
     static func render(_ rows: [[String]], rightAligned: Set<Int>, lastUnpadded: Bool) -> String {
@@ -19,29 +21,33 @@ enum Columns {
     }
 }
 
-/// A JSON value with key order kept, rendered like `jq`/lsns would print it.
-indirect enum JSONText {
+/// The CLI's JSON writer (no Foundation on the CLI path): keys keep their given order, as lsns and iproute2
+/// print them. String escaping is OCI's `JSONText.quote`, the one implementation in the package.
+indirect enum JSONOut {
     case null
     case bool(Bool)
-    case number(Double)
+    case integer(Int64)
     case string(String)
-    case array([JSONText])
-    case object([(String, JSONText)])
+    case array([JSONOut])
+    case object([(String, JSONOut)])
 
-    static func object(_ dict: [String: JSONText], order: [String]? = nil) -> JSONText {
-        let keys = order ?? dict.keys.sorted()
-        return .object(keys.compactMap { k in dict[k].map { (k, $0) } })
+    static func int<T: BinaryInteger>(_ v: T) -> JSONOut { .integer(Int64(v)) }
+
+    static func object(_ dict: [String: JSONOut], order: [String]) -> JSONOut {
+        .object(order.compactMap { k in dict[k].map { (k, $0) } })
     }
 
-    func rendered(pretty: Bool = false, indent: Int = 0) -> String {
+    /// Compact, on one line.
+    var text: String { rendered(pretty: false) }
+
+    func rendered(pretty: Bool, indent: Int = 0) -> String {
         let nl = pretty ? "\n" : ""
         let pad = pretty ? String(repeating: "   ", count: indent + 1) : ""
         let endPad = pretty ? String(repeating: "   ", count: indent) : ""
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .number(let n):
-            return n == n.rounded() && abs(n) < 1e17 ? String(Int64(n)) : String(n)
+        case .integer(let n): return String(n)
         case .string(let s): return JSONText.quote(s)
         case .array(let items):
             if items.isEmpty { return "[]" }
@@ -52,26 +58,5 @@ indirect enum JSONText {
             return "{" + nl + pairs.map { pad + JSONText.quote($0.0) + sep + $0.1.rendered(pretty: pretty, indent: indent + 1) }
                 .joined(separator: "," + nl) + nl + endPad + "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }

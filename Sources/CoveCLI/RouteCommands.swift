@@ -66,8 +66,8 @@ struct RouteList: ParsableCommand {
             let names = Dictionary(try sock.links().map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let routes = try sock.routes()
             if json {
-                print(NetJSON.array(routes.map { r in
-                    var o: [(String, NetJSON)] = [("dst", .string(r.destinationText))]
+                print(JSONOut.array(routes.map { r in
+                    var o: [(String, JSONOut)] = [("dst", .string(r.destinationText))]
                     if r.type != 1 { o.append(("type", .string(r.typeName))) }
                     if let g = r.gateway { o.append(("gateway", .string("\(g)"))) }
                     if let i = r.outputIndex { o.append(("dev", .string(names[i] ?? "if\(i)"))) }

@@ -3,6 +3,7 @@ import Container
 import FoundationEssentials
 import Glibc
 import Kernel
+import OCI
 
 /// runc's global options, given before the subcommand (`cove --root /x state ID`): taken off the argument
 /// list before ArgumentParser sees it, so every runtime subcommand shares them.
@@ -96,20 +97,7 @@ enum RuntimeLog {
         if RuntimeGlobals.logPath != nil { write("debug", message) } else { fputs("cove: debug: \(message)\n", stderr) }
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.quote(s) }
 
     static func isoTime() -> String {
         var t = time(nil)
