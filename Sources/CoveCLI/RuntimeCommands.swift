@@ -32,11 +32,7 @@ struct RuntimeCreateFlags: ParsableArguments {
         return o
     }
 
-    func absolute(_ p: String) -> String {
-        if p.hasPrefix("/") { return p }
-        var buf = [CChar](repeating: 0, count: 4097)
-        return getcwd(&buf, 4096) != nil ? String(cString: buf) + "/" + p : p
-    }
+    func absolute(_ p: String) -> String { RuntimeFastPath.absolute(p) }
 }
 
 struct RuntimeCreate: ParsableCommand {
