@@ -52,6 +52,20 @@ public protocol CgroupManager {
 
 extension CgroupManager {
     public func killAll() throws { try killAll(signal: SIGKILL) }
+
+    /// Freeze so nothing forks between listing and signalling, signal every process, thaw so the signal is
+    /// delivered. A paused cgroup stays paused, unless the signal is SIGKILL (the dead must be let go).
+    func signalFrozen(_ signal: Int32) throws {
+        let wasFrozen = try freezerState() == .frozen
+        try freeze()
+        do {
+            try CgroupCommon.signal(processes(), signal)
+        } catch {
+            try? thaw()
+            throw error
+        }
+        if !wasFrozen || signal == SIGKILL { try thaw() }
+    }
     public var isPaused: Bool { (try? freezerState()) == .frozen }
 }
 

@@ -144,15 +144,7 @@ public struct V1Manager: CgroupManager {
             try CgroupCommon.signal(processes(), signal)
             return
         }
-        let wasFrozen = try freezerState() == .frozen
-        try freeze()
-        do {
-            try CgroupCommon.signal(processes(), signal)
-        } catch {
-            try? thaw()
-            throw error
-        }
-        if !wasFrozen || signal == SIGKILL { try thaw() }
+        try signalFrozen(signal)
     }
 
     public func destroy() throws {
