@@ -86,16 +86,7 @@ final class RootlessBundle {
     }
 
     func assertClean(_ stateRoot: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let left = (try? FileManager.default.contentsOfDirectory(atPath: stateRoot)) ?? []
-        #expect(left.isEmpty, "state left: \(left)", sourceLocation: sourceLocation)
-        #expect(Leftovers.mounts(under: bundle).isEmpty, "mounts left: \(Leftovers.mounts(under: bundle))", sourceLocation: sourceLocation)
-        var procs: [Int32] = []
-        for _ in 0..<40 {
-            procs = Leftovers.processes(containing: marker)
-            if procs.isEmpty { break }
-            usleep(50_000)
-        }
-        #expect(procs.isEmpty, "processes left: \(procs)", sourceLocation: sourceLocation)
+        assertNoContainerLeftovers(stateRoot: stateRoot, bundle: bundle, marker: marker, sourceLocation: sourceLocation)
         for id in ids { #expect(Self.cgroupDirs(named: id).isEmpty, "cgroup left: \(Self.cgroupDirs(named: id))", sourceLocation: sourceLocation) }
     }
 }

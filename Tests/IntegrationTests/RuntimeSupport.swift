@@ -114,17 +114,24 @@ final class RuntimeBundle {
     }
 
     func assertClean(sourceLocation: SourceLocation = #_sourceLocation) {
-        let left = (try? FileManager.default.contentsOfDirectory(atPath: stateRoot)) ?? []
-        #expect(left.isEmpty, "state left: \(left)", sourceLocation: sourceLocation)
-        #expect(Leftovers.mounts(under: bundle).isEmpty, "mounts left: \(Leftovers.mounts(under: bundle))", sourceLocation: sourceLocation)
-        var procs: [Int32] = []
-        for _ in 0..<40 {
-            procs = Leftovers.processes(containing: marker)
-            if procs.isEmpty { break }
-            usleep(50_000)
-        }
-        #expect(procs.isEmpty, "processes left: \(procs)", sourceLocation: sourceLocation)
+        assertNoContainerLeftovers(stateRoot: stateRoot, bundle: bundle, marker: marker, sourceLocation: sourceLocation)
     }
+}
+
+/// No state under `stateRoot`, no mount under `bundle`, and (after up to 2 s for reaping) no process whose
+/// command line carries `marker`.
+func assertNoContainerLeftovers(stateRoot: String, bundle: String, marker: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+    let left = (try? FileManager.default.contentsOfDirectory(atPath: stateRoot)) ?? []
+    #expect(left.isEmpty, "state left: \(left)", sourceLocation: sourceLocation)
+    #expect(Leftovers.mounts(under: bundle).isEmpty, "mounts left: \(Leftovers.mounts(under: bundle))", sourceLocation: sourceLocation)
+    var procs: [Int32] = []
+    for _ in 0..<40 {
+        procs = Leftovers.processes(containing: marker)
+        if procs.isEmpty { break }
+        usleep(50_000)
+    }
+    #expect(procs.isEmpty, "processes left: \(procs)", sourceLocation: sourceLocation)
 }
 
 extension RunResult {

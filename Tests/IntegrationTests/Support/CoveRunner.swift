@@ -119,16 +119,8 @@ final class Spawned {
         posix_spawn_file_actions_adddup2(&actions, errP[1], 2)
         for fd in inP + outP + errP { posix_spawn_file_actions_addclose(&actions, fd) }
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        Spawned.cleanSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in 1..<32 where sig != SIGKILL && sig != SIGSTOP { sigaddset(&defaults, Int32(sig)) }
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let cargv = argv.map { strdup($0) } + [nil]
         let cenv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cargv + cenv).forEach { free($0) } }
@@ -143,6 +135,20 @@ final class Spawned {
         stdin = FileHandle(fileDescriptor: inP[1], closeOnDealloc: true)
         stdout = FileHandle(fileDescriptor: outP[0], closeOnDealloc: true)
         stderr = FileHandle(fileDescriptor: errP[0], closeOnDealloc: true)
+    }
+
+    /// Initialises `attr` for a child with an empty signal mask and default dispositions, plus `extraFlags`
+    /// (e.g. POSIX_SPAWN_SETSID). The caller destroys it.
+    static func cleanSignals(_ attr: inout posix_spawnattr_t, extraFlags: Int32 = 0) {
+        posix_spawnattr_init(&attr)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in 1..<32 where sig != SIGKILL && sig != SIGSTOP { sigaddset(&defaults, Int32(sig)) }
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | extraFlags))
     }
 
     /// waitpid; the exit status, or 128+N for a death by signal N.
