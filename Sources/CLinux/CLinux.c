@@ -117,6 +117,10 @@ int cove_move_mount(int from_dfd, const char *from_path, int to_dfd, const char 
     return (int)syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
 
+int cove_execveat(int dfd, const char *path, char *const argv[], char *const envp[], int flags) {
+    return (int)syscall(SYS_execveat, dfd, path, argv, envp, flags);
+}
+
 int cove_errno(void) { return errno; }
 
 unsigned long cove_tiocgptpeer(void) { return TIOCGPTPEER; }

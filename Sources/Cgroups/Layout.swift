@@ -50,20 +50,26 @@ public struct CgroupLayout: Equatable, Sendable {
     public static func detect(mountinfo: String) throws -> CgroupLayout {
         var mounts: [String: String] = [:]
         var unified: String?
-        for line in mountinfo.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1, omittingEmptySubsequences: false)
-            guard halves.count == 2 else { continue }
-            let pre = halves[0].split(separator: " ")
-            let post = halves[1].split(separator: " ")
+        // Bytes, not Characters: String's split walks grapheme clusters, which costs more than the rest of
+        // `create`'s cgroup work. Lines are split into fields only when their type is cgroup or cgroup2.
+        let text = Array(mountinfo.utf8)
+        var start = 0
+        while start < text.count {
+            let end = text[start...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+            let line = text[start..<end]
+            start = end + 1
+            guard let sep = fieldSeparator(line), line[(sep + 3)...].starts(with: "cgroup".utf8) else { continue }
+            let pre = line[..<sep].split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
+            let post = line[(sep + 3)...].split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
             guard pre.count >= 5, post.count >= 3 else { continue }
-            let mountPoint = unescape(String(pre[4]))
+            let mountPoint = unescape(pre[4])
             let preferred = { (old: String?) in old == nil || (!old!.hasPrefix("/sys/fs/cgroup") && mountPoint.hasPrefix("/sys/fs/cgroup")) }
             switch post[0] {
             case "cgroup2":
                 if preferred(unified) { unified = mountPoint }
             case "cgroup":
-                for opt in post[2].split(separator: ",") {
-                    let o = String(opt)
+                for opt in post[2].utf8.split(separator: UInt8(ascii: ",")) {
+                    let o = String(decoding: opt, as: UTF8.self)
                     guard CgroupLayout.v1Controllers.contains(o) || o.hasPrefix("name=") else { continue }
                     if preferred(mounts[o]) { mounts[o] = mountPoint }
                 }
@@ -77,6 +83,16 @@ public struct CgroupLayout: Equatable, Sendable {
             return CgroupLayout(mode: .unified, v1Mounts: mounts, unifiedMount: unified)
         }
         return CgroupLayout(mode: unified == nil ? .legacy : .hybrid, v1Mounts: mounts, unifiedMount: unified)
+    }
+
+    /// Where the " - " between a mountinfo line's optional fields and its file system type is.
+    static func fieldSeparator(_ line: ArraySlice<UInt8>) -> Int? {
+        var i = line.startIndex
+        while i + 2 < line.endIndex {
+            if line[i] == 0x20, line[i + 1] == UInt8(ascii: "-"), line[i + 2] == 0x20 { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// The v1 controllers Cove knows; mount options that are not among them (`rw`, `noprefix`,

@@ -58,7 +58,7 @@ struct ContainerCgroups {
     static func restore(_ record: ContainerRecord, warn: @escaping (String) -> Void = { _ in },
                         debug: @escaping (String) -> Void = { _ in }) throws -> ContainerCgroups? {
         guard let paths = record.cgroupPaths, !paths.isEmpty else { return nil }
-        let path = try CgroupPath(record.spec.linux?.cgroupsPath, containerID: record.id)
+        let path = try CgroupPath(record.cgroupsPath, containerID: record.id)
         let manager = try Cgroup.manager(restoring: paths, path: path, layout: try hostLayout.get(), options: options(debug: debug))
         return ContainerCgroups(manager: manager, warn: warn)
     }

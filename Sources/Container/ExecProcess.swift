@@ -148,8 +148,8 @@ extension Runtime {
         default: throw CoveError("cannot exec in container '\(opts.id)': it is \(status.rawValue)")
         }
         if opts.preserveFDs < 0 { throw CoveError("--preserve-fds: must not be negative") }
-        let process = try opts.resolveProcess(container: record.spec)
-        var whole = record.spec
+        var whole = try record.spec()
+        let process = try opts.resolveProcess(container: whole)
         whole.process = process
         let seccomp = try ContainerSeccomp.make(whole, source: "\(record.bundle)/config.json")
         let console = try ConsoleMode.choose(terminal: process.terminal == true, detach: opts.detach, consoleSocket: opts.consoleSocket)
@@ -158,7 +158,7 @@ extension Runtime {
         defer { try? previous.setAsMask() }
         let target = try ExecTarget.open(record)
         defer { target.close() }
-        var cfg = ExecConfig(process: process, linux: record.spec.linux ?? Linux(), target: target, preserveFDs: opts.preserveFDs,
+        var cfg = ExecConfig(process: process, linux: whole.linux ?? Linux(), target: target, preserveFDs: opts.preserveFDs,
                              terminal: process.terminal == true, seccomp: seccomp, state: ContainerStatus.state(record, store: store))
         cfg.seccompListener = try seccomp?.connectListener()
         defer { if let fd = cfg.seccompListener { close(fd) } }

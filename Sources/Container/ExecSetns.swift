@@ -17,7 +17,7 @@ struct ExecTarget {
         }
         var opened: [(kind: NamespaceKind, fd: Int32, path: String)] = []
         do {
-            let kinds = Set((record.spec.linux?.namespaces ?? []).compactMap { NamespaceKind(name: $0.type.rawValue) })
+            let kinds = Set(try record.namespaces().compactMap { NamespaceKind(name: $0.type.rawValue) })
             for kind in NamespaceKind.joinOrder where kinds.contains(kind) {
                 let path = "/proc/\(record.pid)/ns/\(kind.procName)"
                 // Joining the namespace one is already in fails for a user namespace (EINVAL) and is a no-op

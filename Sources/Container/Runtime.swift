@@ -35,7 +35,7 @@ public struct Runtime {
     }
 
     /// Reads, decodes and validates BUNDLE/config.json; returns the spec, absolute bundle and rootfs paths.
-    public func loadBundle(_ bundle: String) throws -> (spec: Spec, bundle: String, rootfs: String) {
+    public func loadBundle(_ bundle: String) throws -> (spec: Spec, raw: JSONValue, bundle: String, rootfs: String) {
         guard let real = realpath(bundle, nil) else { throw CoveError("bundle \(bundle): \(SyscallError.last("realpath").errno)") }
         let dir = String(cString: real)
         free(real)
@@ -47,7 +47,7 @@ public struct Runtime {
         let rootPath = decoded.spec.root!.path
         let rootfs = rootPath.hasPrefix("/") ? rootPath : "\(dir)/\(rootPath)"
         guard FileIO.isDirectory(rootfs) else { throw CoveError("\(dir)/config.json: root.path: \(rootfs) is not a directory") }
-        return (decoded.spec, dir, rootfs)
+        return (decoded.spec, decoded.raw, dir, rootfs)
     }
 
     /// `cove create`: everything is set up and the init waits on exec.fifo. Returns the init's PID.
@@ -61,7 +61,7 @@ public struct Runtime {
     /// master back to proxy; otherwise the master goes to --console-socket (`ConsoleMode`).
     func create(_ opts: CreateOptions, detached: Bool) throws -> (pid: pid_t, terminal: Int32?) {
         try StateStore.validate(id: opts.id)
-        let (spec, bundle, rootfs) = try loadBundle(opts.bundle)
+        let (spec, raw, bundle, rootfs) = try loadBundle(opts.bundle)
         let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
         if opts.consoleSocket != nil && spec.process?.terminal != true {
             throw CoveError("--console-socket: the config does not ask for a terminal (process.terminal)")
@@ -87,7 +87,7 @@ public struct Runtime {
             lock = try store.lock(opts.id)
             var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
                                          owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
-                                         initStartTime: 0, phase: .creating, spec: spec)
+                                         initStartTime: 0, phase: .creating, config: raw)
             try step("writing the state") { try store.write(record) }
             try step("creating exec.fifo") {
                 // 0622: the init opens it for writing after it has become the container's user.
@@ -183,7 +183,7 @@ public struct Runtime {
             var running = ContainerStatus.state(record, store: store)
             running.status = .running
             running.pid = record.pid
-            try HookRunner.run(record.spec.hooks?.poststart, kind: "poststart", state: running)
+            try HookRunner.run(record.hooks()?.poststart, kind: "poststart", state: running)
         } catch {
             warn("\(error)")
         }
@@ -222,7 +222,7 @@ public struct Runtime {
         if try ContainerCgroups.restore(record, warn: warn, debug: debug)?.killAll(signal: signal) == true { return }
         guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else { return }
         defer { close(pidfd) }
-        let ownPidNS = record.spec.linux?.namespaces?.contains { $0.type == .pid && $0.path == nil } == true
+        let ownPidNS = (try? record.namespaces())?.contains { $0.type == .pid && $0.path == nil } == true
         if ownPidNS, let ns = try? Namespaces.inode(path: "/proc/\(record.pid)/ns/pid") {
             for name in (try? FileIO.list("/proc")) ?? [] {
                 guard let p = Int32(name), p != record.pid, (try? Namespaces.inode(path: "/proc/\(p)/ns/pid")) == ns else { continue }
@@ -258,7 +258,7 @@ public struct Runtime {
         do {
             var stopped = ContainerStatus.state(record, store: store)
             stopped.pid = record.pid
-            try HookRunner.run(record.spec.hooks?.poststop, kind: "poststop", state: stopped)
+            try HookRunner.run(record.hooks()?.poststop, kind: "poststop", state: stopped)
         } catch {
             warn("\(error)")
         }

@@ -49,9 +49,11 @@ extension Runtime {
         let limits = try CgroupsConversion.convert(resources)
         let cg = try cgroups(record, for: "update")
         for w in try cg.manager.apply(limits) { warn(w.message) }
-        var linux = record.spec.linux ?? Linux()
+        var spec = try record.spec()
+        var linux = spec.linux ?? Linux()
         linux.resources = (linux.resources ?? Resources()).merging(resources)
-        record.spec.linux = linux
+        spec.linux = linux
+        try record.replaceConfig(with: spec)
         try store.write(record)
     }
 
@@ -126,32 +128,8 @@ extension Runtime {
     /// `update --resources FILE`: a `linux.resources` object. A field cove does not know is an error here
     /// (not a warning as in config.json): the caller asked for a change that would not happen.
     public static func decodeResources(_ bytes: [UInt8], source: String) throws -> Resources {
-        let r = try SpecDecoder.decode(Resources.self, from: bytes, source: source)
-        let raw = try SpecDecoder.decode(JSONValue.self, from: bytes, source: source)
-        guard case .object = raw else { throw CoveError("\(source): expected a JSON object (linux.resources)") }
-        let back = try SpecDecoder.decode(JSONValue.self, from: Array(try JSONEncoder().encode(r)), source: source)
-        if let unknown = unknownKeys(raw, back, path: "").first {
-            throw CoveError("\(source): unknown field \(unknown)")
-        }
+        let (r, unknown) = try SpecDecoder.decodeReportingUnknown(Resources.self, from: bytes, source: source)
+        if let first = unknown.first { throw CoveError("\(source): unknown field \(first)") }
         return r
-    }
-
-    static func unknownKeys(_ mine: JSONValue, _ theirs: JSONValue?, path: String) -> [String] {
-        switch mine {
-        case .object(let m):
-            var t: [String: JSONValue] = [:]
-            if case .object(let o)? = theirs { t = o }
-            return m.keys.sorted().flatMap { k -> [String] in
-                if m[k] == .null { return [] }
-                let sub = path.isEmpty ? k : "\(path).\(k)"
-                guard let tv = t[k] else { return [sub] }
-                return unknownKeys(m[k]!, tv, path: sub)
-            }
-        case .array(let m):
-            guard case .array(let t)? = theirs else { return [] }
-            return m.enumerated().flatMap { i, v in i < t.count ? unknownKeys(v, t[i], path: "\(path)[\(i)]") : [] }
-        default:
-            return []
-        }
     }
 }

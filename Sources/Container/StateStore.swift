@@ -18,12 +18,51 @@ public struct ContainerRecord: Codable, Sendable {
     /// /proc/PID/stat field 22: tells the init apart from a later process that reuses its PID.
     public var initStartTime: UInt64
     public var phase: Phase
-    public var spec: Spec
+    /// The config.json the container was created from (as `update` changed it), kept as a JSON tree: the
+    /// commands after `create` read a few fields of it, and decoding all of Spec's Codable types would
+    /// cost `start` and `delete` more than the rest of their work. `spec()` decodes the whole of it.
+    public var config: JSONValue
     /// The cgroup manager's directories (v1 controller → path; v2 key ""): later commands rebuild the
     /// manager from them. Absent for a container whose cgroup was never made.
     public var cgroupPaths: [String: String]? = nil
 
-    public var annotations: [String: String]? { spec.annotations }
+    enum CodingKeys: String, CodingKey {
+        case id, bundle, rootfs, created, owner, pid, initStartTime, phase, config = "spec", cgroupPaths
+    }
+
+    public init(id: String, bundle: String, rootfs: String, created: String, owner: String, pid: Int32,
+                initStartTime: UInt64, phase: Phase, config: JSONValue) {
+        self.id = id
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.created = created
+        self.owner = owner
+        self.pid = pid
+        self.initStartTime = initStartTime
+        self.phase = phase
+        self.config = config
+    }
+
+    var source: String { "\(bundle)/config.json (as recorded for container \(id))" }
+
+    public func spec() throws -> Spec { try SpecDecoder.decode(Spec.self, from: config, source: source) }
+
+    /// One part of the config, decoded alone (`["linux", "namespaces"]`); nil when absent or null.
+    func part<T: Decodable>(_ type: T.Type, _ keys: String...) throws -> T? {
+        guard let v = config[path: keys], v != .null else { return nil }
+        return try SpecDecoder.decode(type, from: v, source: source, at: keys)
+    }
+
+    /// After `update`: the config becomes the typed spec's encoding (unknown fields of the original drop out).
+    public mutating func replaceConfig(with spec: Spec) throws {
+        config = try SpecDecoder.parse(Array(try JSONTreeEncoder.encode(spec).utf8), source: source)
+    }
+
+    public var ociVersion: String { config[path: ["ociVersion"]]?.stringValue ?? Spec.version }
+    public var annotations: [String: String]? { try? part([String: String].self, "annotations") }
+    public func hooks() throws -> Hooks? { try part(Hooks.self, "hooks") }
+    public func namespaces() throws -> [Linux.Namespace] { try part([Linux.Namespace].self, "linux", "namespaces") ?? [] }
+    public var cgroupsPath: String? { config[path: ["linux", "cgroupsPath"]]?.stringValue }
 }
 
 /// The state directory: ROOT/ID/{state.json, exec.fifo}. Writes are atomic (write a temporary file,
@@ -65,10 +104,7 @@ public struct StateStore {
     }
 
     public func write(_ record: ContainerRecord) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
-        let text = String(decoding: try enc.encode(record), as: UTF8.self)
-        try FileIO.writeAtomically(statePath(record.id), text, mode: 0o600)
+        try FileIO.writeAtomically(statePath(record.id), try JSONTreeEncoder.encode(record), mode: 0o600)
     }
 
     public func read(_ id: String) throws -> ContainerRecord {

@@ -35,16 +35,10 @@ public struct CapabilitySets: Equatable, Sendable {
         try syscallCheck("capset") { cove_capset(&header, &data) }
     }
 
-    /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
-    public static func lastCap() -> Int {
-        let text = (try? FileIO.readString("/proc/sys/kernel/cap_last_cap")) ?? "40"
-        return Int(text.split(separator: "\n").first ?? "40") ?? 40
-    }
-
     /// Raises `caps` in the ambient set (prctl PR_CAP_AMBIENT_RAISE); each must already be permitted and
     /// inheritable — so they survive execve of a program without file capabilities.
     public static func raiseAmbient(_ caps: UInt64) throws {
-        for cap in 0...lastCap() where caps & (UInt64(1) << UInt64(cap)) != 0 {
+        for cap in 0...probedLastCap where caps & (UInt64(1) << UInt64(cap)) != 0 {
             try syscallCheck("prctl PR_CAP_AMBIENT_RAISE", String(cap)) {
                 cove_prctl(PR_CAP_AMBIENT, UInt(PR_CAP_AMBIENT_RAISE), UInt(cap), 0, 0)
             }

@@ -5,10 +5,12 @@ import Glibc
 /// /proc/PID/exe of a runtime process — or executes it, with `#!/proc/self/exe` — must never get the host
 /// binary open for writing.
 ///
-/// First choice, as runc 1.2 does: a read-only bind mount of the binary, made by a forked helper in a
-/// mount namespace of its own and handed back as an open file; the mount lives on, detached, for as long
-/// as that file does. No bytes are copied, and the re-exec'd process pages in from the page cache.
-/// Without the right to mount (rootless), a sealed memfd copy of the whole binary instead.
+/// First choice: a read-only bind mount of the binary that is attached nowhere (open_tree OPEN_TREE_CLONE +
+/// mount_setattr MOUNT_ATTR_RDONLY, Linux 5.12): three syscalls, no helper process, no mount any namespace
+/// can see, nothing to undo. The mount lives as long as its descriptor and then as long as the process
+/// images executed from it. No bytes are copied; the re-exec'd process pages in from the page cache.
+/// Before 5.12, the same read-only bind mount made by a forked helper in a mount namespace of its own (as
+/// runc 1.2 does); without the right to mount (rootless), a sealed memfd copy of the whole binary.
 public enum SealedExecutable {
     static let marker = "_COVE_SEALED_EXE"
 
@@ -29,15 +31,31 @@ public enum SealedExecutable {
             throw CoveError("re-exec from a protected copy of cove did not run from a read-only file")
         }
         if isSealed { return }
-        let fd = try (try? readOnlyMount()) ?? memfdCopy()
+        let fd = try (try? detachedReadOnlyMount()) ?? (try? readOnlyMount()) ?? memfdCopy()
         setenv(marker, "1", 1)
         let argv = CommandLine.arguments.map { strdup($0) } + [nil]
         fflush(nil)
-        fexecve(fd, argv, environ)
-        let err = SyscallError.last("fexecve", "protected copy of cove")
+        cove_execveat(fd, "", argv, environ, Int32(COVE_AT_EMPTY_PATH))
+        let err = SyscallError.last("execveat", "protected copy of cove")
         unsetenv(marker)
         close(fd)
         throw err
+    }
+
+    /// An O_PATH descriptor of the binary on a read-only clone of its mount that is attached nowhere.
+    static func detachedReadOnlyMount() throws -> Int32 {
+        let flags = UInt32(COVE_OPEN_TREE_CLONE) | UInt32(O_CLOEXEC)
+        let tree = try syscallCheck("open_tree", "/proc/self/exe") { cove_open_tree(AT_FDCWD, "/proc/self/exe", flags) }
+        var attr = cove_mount_attr(attr_set: COVE_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
+        do {
+            try syscallCheck("mount_setattr MOUNT_ATTR_RDONLY", "/proc/self/exe") {
+                cove_mount_setattr(tree, "", UInt32(COVE_AT_EMPTY_PATH), &attr)
+            }
+        } catch {
+            close(tree)
+            throw error
+        }
+        return tree
     }
 
     /// The helper unshares a mount namespace (so the caller's, which the container's will be copied from,

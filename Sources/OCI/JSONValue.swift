@@ -38,6 +38,21 @@ public enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
+    /// The value at a path of object keys, or nil where one is missing or not an object.
+    public subscript(path keys: [String]) -> JSONValue? {
+        var v = self
+        for k in keys {
+            guard case .object(let o) = v, let next = o[k] else { return nil }
+            v = next
+        }
+        return v
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
     /// Paths (`linux.resources.foo`, `mounts[2].bar`) of object keys present in `self` but missing in `other`.
     /// Keys whose value is null count as absent: the typed model reads them as "not set".
     func keysMissing(in other: JSONValue?, path: String = "") -> [String] {

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Bad input in a spec document: one line naming the file and field.
 public struct SpecError: Error, CustomStringConvertible, Equatable {
     public var message: String
@@ -11,6 +9,8 @@ public struct SpecError: Error, CustomStringConvertible, Equatable {
 /// runtimes to ignore unknown properties; Cove reports them instead of dropping them silently.
 public struct DecodedSpec: Sendable {
     public var spec: Spec
+    /// The document as parsed, unknown fields included (what a container's state keeps).
+    public var raw: JSONValue
     public var unknownFields: [String]
 }
 
@@ -18,83 +18,57 @@ public enum SpecDecoder {
     /// Parses and schema-checks a config.json document (types, required fields, enums, patterns).
     /// Platform suitability is a separate step: `SpecValidator.validateForLinux`.
     public static func decode(_ bytes: [UInt8], source: String = "config.json") throws -> DecodedSpec {
-        let data = Data(bytes)
-        let raw: JSONValue
-        do {
-            raw = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw SpecError("\(source): invalid JSON: \(jsonSyntaxMessage(error))")
-        }
-        guard case .object = raw else { throw SpecError("\(source): expected a JSON object at the top level") }
-        let spec: Spec
-        do {
-            spec = try JSONDecoder().decode(Spec.self, from: data)
-        } catch let error as DecodingError {
-            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty, let field = badNumber(in: raw) {
-                throw SpecError("\(source): \(field)")
-            }
-            throw SpecError("\(source): \(describe(error))")
-        }
+        let raw = try parse(bytes, source: source)
+        let (spec, unknown) = try decodeReportingUnknown(Spec.self, from: raw, source: source)
         try SchemaChecks.check(spec, source: source)
-        let back = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(spec))
-        return DecodedSpec(spec: spec, unknownFields: raw.keysMissing(in: back))
+        return DecodedSpec(spec: spec, raw: raw, unknownFields: unknown)
+    }
+
+    /// Decodes a JSON object document and names the fields (`linux.resources.foo`) no type asked for.
+    public static func decodeReportingUnknown<T: Decodable>(_ type: T.Type, from bytes: [UInt8], source: String) throws -> (T, [String]) {
+        try decodeReportingUnknown(type, from: try parse(bytes, source: source), source: source)
+    }
+
+    static func decodeReportingUnknown<T: Decodable>(_ type: T.Type, from raw: JSONValue, source: String) throws -> (T, [String]) {
+        guard case .object = raw else { throw SpecError("\(source): expected a JSON object at the top level") }
+        let tracker = KeyTracker()
+        let value = try decode(type, from: raw, source: source, tracker: tracker)
+        return (value, tracker.unknownFields())
     }
 
     /// Decodes any runtime-spec document (state.json, features) with the same error shape.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], source: String) throws -> T {
+        try decode(type, from: try parse(bytes, source: source), source: source, tracker: nil)
+    }
+
+    /// Decodes a parsed document, or the part of one at `path` (which errors then name in full).
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, source: String, at path: [String] = []) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONTreeDecoder.decode(type, from: value, path: path.map { NameKey($0) }, tracker: nil)
         } catch let error as DecodingError {
-            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty {
-                throw SpecError("\(source): invalid JSON: \(jsonSyntaxMessage(error))")
-            }
             throw SpecError("\(source): \(describe(error))")
         }
     }
 
-    /// JSONDecoder reports a number that does not fit its field (-1 for a uid) as "not valid JSON" without
-    /// a path: find it by zeroing one number at a time until the document decodes past it.
-    static func badNumber(in raw: JSONValue) -> String? {
-        func numbers(_ v: JSONValue, _ path: String) -> [(String, JSONValue)] {
-            switch v {
-            case .int, .uint, .double: return [(path, v)]
-            case .array(let a): return a.enumerated().flatMap { numbers($0.element, "\(path)[\($0.offset)]") }
-            case .object(let o): return o.keys.sorted().flatMap { numbers(o[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }
-            default: return []
-            }
+    /// Parses JSON text, with the error shape of `decode`.
+    public static func parse(_ bytes: [UInt8], source: String) throws -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch let e as JSONSyntaxError {
+            throw SpecError("\(source): invalid JSON: \(e)")
         }
-        func replacing(_ v: JSONValue, _ path: String, _ current: String) -> JSONValue {
-            if current == path { return .int(0) }
-            switch v {
-            case .array(let a): return .array(a.enumerated().map { replacing($0.element, path, "\(current)[\($0.offset)]") })
-            case .object(let o):
-                var out: [String: JSONValue] = [:]
-                for (k, x) in o { out[k] = replacing(x, path, current.isEmpty ? k : "\(current).\(k)") }
-                return .object(out)
-            default: return v
-            }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from raw: JSONValue, source: String, tracker: KeyTracker?) throws -> T {
+        do {
+            return try JSONTreeDecoder.decode(type, from: raw, path: [], tracker: tracker)
+        } catch let error as DecodingError {
+            throw SpecError("\(source): \(describe(error))")
         }
-        for (path, value) in numbers(raw, "") {
-            guard let data = try? JSONEncoder().encode(replacing(raw, path, "")) else { continue }
-            do {
-                _ = try JSONDecoder().decode(Spec.self, from: data)
-            } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
-                continue
-            } catch {}
-            let text: String
-            switch value {
-            case .int(let i): text = String(i)
-            case .uint(let u): text = String(u)
-            case .double(let d): text = String(d)
-            default: text = "?"
-            }
-            return "\(path): \(text) is out of range for this field"
-        }
-        return nil
     }
 
     /// `linux.namespaces[2].type`: the coding path as the spec's field path.
-    static func path(_ keys: [CodingKey], last: CodingKey? = nil) -> String {
+    static func fieldPath(_ keys: [CodingKey], last: CodingKey? = nil) -> String {
         var out = ""
         for key in keys + (last.map { [$0] } ?? []) {
             if let i = key.intValue, key.stringValue.hasPrefix("Index") || key.stringValue == String(i) {
@@ -109,18 +83,18 @@ public enum SpecDecoder {
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .typeMismatch(let type, let ctx):
-            return "\(path(ctx.codingPath)): expected \(typeName(type))"
+            return "\(fieldPath(ctx.codingPath)): expected \(typeName(type))"
         case .valueNotFound(let type, let ctx):
-            return "\(path(ctx.codingPath)): expected \(typeName(type)), got null"
+            return "\(fieldPath(ctx.codingPath)): expected \(typeName(type)), got null"
         case .keyNotFound(let key, let ctx):
-            return "\(path(ctx.codingPath, last: key)): required field is missing"
+            return "\(fieldPath(ctx.codingPath, last: key)): required field is missing"
         case .dataCorrupted(let ctx):
             var text = ctx.debugDescription
             if let range = text.firstRange(of: "from invalid String value ") {
                 text = "invalid value '\(text[range.upperBound...])'"
             }
             if let u = ctx.underlyingError { text += " (\(u))" }
-            return "\(path(ctx.codingPath)): \(text)"
+            return "\(fieldPath(ctx.codingPath)): \(text)"
         @unknown default:
             return "\(error)"
         }
@@ -141,13 +115,5 @@ public enum SpecDecoder {
             if name.hasPrefix("Dictionary") { return "an object" }
             return "an object (\(name))"
         }
-    }
-
-    static func jsonSyntaxMessage(_ error: Error) -> String {
-        if let e = error as? DecodingError, case .dataCorrupted(let ctx) = e {
-            if let underlying = ctx.underlyingError { return "\(underlying)" }
-            return ctx.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -145,6 +145,10 @@ public struct Features: Codable, Equatable, Sendable {
 /// JSON string literals without Foundation.
 public enum JSONText {
     public static func quote(_ s: String) -> String {
+        // Most strings need no escape: one byte scan and one copy.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -5,8 +5,8 @@ import Testing
 @Suite struct KernelCapabilityTests {
     @Test func lastCapFromPrctlMatchesProc() throws {
         let proc = try String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8)
-        #expect(CapabilitySets.probedLastCap() == Int(proc.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(CapabilitySets.allMask == (UInt64(1) << UInt64(CapabilitySets.probedLastCap() + 1)) - 1)
+        #expect(CapabilitySets.probedLastCap == Int(proc.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(CapabilitySets.allMask == (UInt64(1) << UInt64(CapabilitySets.probedLastCap + 1)) - 1)
     }
 
     @Test func boundingSetReadsLikeProcStatus() throws {

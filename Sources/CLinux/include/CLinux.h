@@ -131,11 +131,15 @@ int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int fla
 #define COVE_AT_RECURSIVE 0x8000
 #define COVE_AT_EMPTY_PATH 0x1000
 #define COVE_MOUNT_ATTR_IDMAP 0x00100000ULL
+#define COVE_MOUNT_ATTR_RDONLY 0x00000001ULL
 #define COVE_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 struct cove_mount_attr { uint64_t attr_set; uint64_t attr_clr; uint64_t propagation; uint64_t userns_fd; };
 int cove_open_tree(int dfd, const char *path, unsigned int flags);
 int cove_mount_setattr(int dfd, const char *path, unsigned int flags, struct cove_mount_attr *attr);
 int cove_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags);
+
+/* execveat(2) (glibc's fexecve falls back to /proc/self/fd/N, which a private /proc may lack) */
+int cove_execveat(int dfd, const char *path, char *const argv[], char *const envp[], int flags);
 
 int cove_errno(void);
 
