@@ -8,9 +8,9 @@ import OCI
 /// - `create` runs in `cove create` before the init is spawned: the manager for `linux.cgroupsPath` (or
 ///   /cove/<id>) makes the directories and applies `linux.resources`. A limit the host cannot enforce fails
 ///   here, and whatever this call made is removed again.
-/// - `join(pid:)` runs right after the init reports its PID and before it is told to go on: the init
-///   unshares its cgroup namespace only after "go", so the namespace is rooted at the container's cgroup,
-///   and every process of the container starts inside it.
+/// - `join(pid:)` runs while the init sets up its root filesystem, or before it goes on at all when it
+///   will unshare a cgroup namespace (so the namespace is rooted at the container's cgroup); either way
+///   before any hook or container process runs.
 /// - Later commands rebuild the manager from the directories recorded in state.json (`restore`): a relative
 ///   cgroupsPath resolves against the calling process's cgroup, which differs from one `cove` to the next.
 struct ContainerCgroups {

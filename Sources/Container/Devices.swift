@@ -1,4 +1,5 @@
 import CLinux
+import Cgroups
 import Glibc
 import Kernel
 import OCI
@@ -102,10 +103,29 @@ enum Masking {
     }
 }
 
-/// A `cgroup` mount: cgroup2 on a unified host; on a v1 or hybrid host a tmpfs holding one mount per
-/// hierarchy (seen through the container's cgroup namespace), as runc does.
+/// A `cgroup` mount: cgroup2 on a unified host; on a v1 or hybrid host a tmpfs holding one entry per
+/// hierarchy, as runc does. With a cgroup namespace each entry is that hierarchy mounted (seen through the
+/// namespace); without one (`bindFrom`) it is a bind mount of the container's own cgroup directory, so the
+/// host's tree stays hidden — and no cgroup file system is mounted, which would wait on the kernel's cgroup
+/// mutex while `create` moves the init into its cgroup at the same time.
 enum CgroupMount {
-    static func mount(_ m: OCI.Mount, options: MountOptions, root: Int32) throws {
+    /// Where the init's cgroups are on the host: the directories `create` made (controller → path), and
+    /// for other hierarchies the mount point of each (`CgroupLayout`).
+    struct HostDirs {
+        var made: [String: String]
+        var layout: CgroupLayout?
+
+        /// The host directory for a /proc/self/cgroup line's controllers and path.
+        func directory(controllers: String, path: String) -> String? {
+            let names = controllers.isEmpty ? [""] : controllers.split(separator: ",").map(String.init)
+            for n in names { if let d = made[n] { return d } }
+            let mountPoint = controllers.isEmpty ? layout?.unifiedMount : names.lazy.compactMap { self.layout?.v1Mounts[$0] }.first
+            guard let mountPoint else { return nil }
+            return path == "/" ? mountPoint : mountPoint + path
+        }
+    }
+
+    static func mount(_ m: OCI.Mount, options: MountOptions, root: Int32, bindFrom host: HostDirs?) throws {
         let flags = options.flags.subtracting([.bind, .recursive, .remount])
         let target = try RootfsPaths.create(root: root, m.destination)
         defer { close(target) }
@@ -130,7 +150,16 @@ enum CgroupMount {
                 else { (ctrls, "cgroup", ctrls) }
             let sub = try RootfsPaths.create(root: root, m.destination + "/" + dir)
             defer { close(sub) }
-            try Mounts.mount(source: "cgroup", target: RootfsPaths.procPath(sub), type: type, flags: flags, data: data)
+            if let source = host?.directory(controllers: ctrls, path: String(f[2])) {
+                try Mounts.mount(source: source, target: RootfsPaths.procPath(sub), type: nil, flags: .bind)
+                // `sub` still names the directory under the new mount: open the mount's root to remount it.
+                let bound = try RootfsPaths.open(root: root, m.destination + "/" + dir)
+                defer { close(bound) }
+                try Remount.bind(RootfsPaths.procPath(bound), adding: flags.intersection([.readOnly, .noSuid, .noDev, .noExec]),
+                                 removing: [], what: "\(m.destination)/\(dir)")
+            } else {
+                try Mounts.mount(source: "cgroup", target: RootfsPaths.procPath(sub), type: type, flags: flags, data: data)
+            }
             for c in ctrls.split(separator: ",") where ctrls.contains(",") { _ = symlinkat(dir, topDir, String(c)) }
         }
         if flags.contains(.readOnly) {

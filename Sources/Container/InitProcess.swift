@@ -19,6 +19,8 @@ struct InitConfig {
     /// linux.seccomp, checked; and with SCMP_ACT_NOTIFY the socket `create` connected to listenerPath.
     var seccomp: ContainerSeccomp?
     var seccompListener: Int32?
+    /// The container's cgroup directories (controller → host path) `create` made.
+    var cgroupPaths: [String: String] = [:]
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
 
@@ -33,12 +35,18 @@ struct InitConfig {
 ///                         CLONE_PARENT) ──▶ stage 2 (the init, a child of `cove create` itself), writes its
 ///                         id maps, reports its PID and exits.
 ///
+/// Stage 1 exists for what must not touch `create` itself: setns into namespaces given by path, and
+/// unsharing a time namespace to write its offsets. Without either, `create` clones the init directly
+/// (one process fewer to fork and reap) and writes the id maps itself.
+///
 /// The init then follows `create` step by step over a SOCK_SEQPACKET pair (go → mounted → continue → ready),
 /// and waits on exec.fifo until `cove start` opens it. `create` exits; the init is re-parented (to the
 /// caller's subreaper or PID 1), just as runc's init outlives `runc create`. `cove run` keeps it as its child.
 public enum InitProcess {
-    /// Forks stage 1; returns the init's PID once stage 1 has reported it and been reaped.
+    /// Starts the init; returns its PID (after stage 1, if there is one, has reported it and been reaped).
     static func spawn(_ cfg: InitConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
+        let needsStage1 = cfg.newNamespaces.contains(.time) || (cfg.linux.namespaces ?? []).contains { $0.path != nil }
+        if !needsStage1 { return try cloneDirectly(cfg, channel: channel) }
         let stage1 = try ProcessControl.fork()
         if stage1 == 0 {
             channel.parent.close()
@@ -58,18 +66,68 @@ public enum InitProcess {
         return pid
     }
 
+    /// clone3 with the new namespaces from `create` itself; the child drops what stage 1 would have dropped.
+    static func cloneDirectly(_ cfg: InitConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
+        var args = clone_args()
+        args.flags = cloneFlags(cfg).rawValue
+        // SIGCHLD, as the init cloned by stage 1 gets (CLONE_PARENT passes on stage 1's own exit signal):
+        // `cove run` waits for it with a plain waitpid.
+        args.exit_signal = UInt64(SIGCHLD)
+        fflush(nil)
+        let pid = cove_clone3(&args, MemoryLayout<clone_args>.size)
+        if pid == 0 {
+            channel.parent.close()
+            for fd in cfg.closeInChild { close(fd) }
+            do {
+                try closeInherited(keeping: inheritedByInit(cfg, channel.child), preserved: cfg.preserveFDs)
+            } catch {
+                try? channel.child.send("error \(error)")
+                ProcessControl.exitChild(1)
+            }
+            runStage2(cfg, channel.child)
+        }
+        channel.child.close()
+        if pid < 0 { throw SyscallError.last("clone3", cloneFlags(cfg).description) }
+        do {
+            try writeIDMaps(cfg, pid: pid_t(pid))
+        } catch {
+            _ = Glibc.kill(pid_t(pid), SIGKILL)
+            _ = try? ProcessControl.wait(pid_t(pid))
+            throw error
+        }
+        return pid_t(pid)
+    }
+
+    static func inheritedByInit(_ cfg: InitConfig, _ ch: SyncChannel) -> [Int32] {
+        var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values
+        if let fd = cfg.seccompListener { keep.append(fd) }
+        return keep
+    }
+
+    /// The new namespaces but time (stage 1 unshares it to write offsets) and cgroup (the init unshares it
+    /// once `create` has moved it into the container's cgroup, so the namespace is rooted there).
+    static func cloneFlags(_ cfg: InitConfig) -> CloneFlags {
+        var flags = CloneFlags()
+        for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
+            flags.insert(NamespaceKind(name: kind.rawValue)!.cloneFlag)
+        }
+        return flags
+    }
+
+    static func writeIDMaps(_ cfg: InitConfig, pid: pid_t) throws {
+        guard cfg.newUserNamespace else { return }
+        try step("writing id maps (linux.uidMappings, linux.gidMappings)") {
+            let uid = (cfg.linux.uidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
+            let gid = (cfg.linux.gidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
+            try UserNamespaceMaps.write(pid: pid, uid: uid, gid: gid)
+        }
+    }
+
     static func runStage1(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
         do {
-            var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values
-            if let fd = cfg.seccompListener { keep.append(fd) }
-            try closeInherited(keeping: keep, preserved: cfg.preserveFDs)
+            try closeInherited(keeping: inheritedByInit(cfg, ch), preserved: cfg.preserveFDs)
             try joinNamespaces(cfg)
-            var flags = CloneFlags()
-            // Time: see below. Cgroup: unshared by the init once `create` has moved it into the container's
-            // cgroup (issue 5), so the namespace is rooted there.
-            for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
-                flags.insert(NamespaceKind(name: kind.rawValue)!.cloneFlag)
-            }
+            let flags = cloneFlags(cfg)
             if cfg.newNamespaces.contains(.time) {
                 // Offsets can only be written before any process lives in the new time namespace: unshare it
                 // here (it applies to our children), write them, then clone the init into it.
@@ -88,13 +146,7 @@ public enum InitProcess {
             let pid = cove_clone3(&args, MemoryLayout<clone_args>.size)
             if pid == 0 { runStage2(cfg, ch) }
             if pid < 0 { throw SyscallError.last("clone3", flags.description) }
-            if cfg.newUserNamespace {
-                try step("writing id maps (linux.uidMappings, linux.gidMappings)") {
-                    let uid = (cfg.linux.uidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
-                    let gid = (cfg.linux.gidMappings ?? []).map { IDMapping(inner: $0.containerID, outer: $0.hostID, count: $0.size) }
-                    try UserNamespaceMaps.write(pid: pid_t(pid), uid: uid, gid: gid)
-                }
-            }
+            try writeIDMaps(cfg, pid: pid_t(pid))
             try ch.send("pid \(pid)")
             ProcessControl.exitChild(0)
         } catch {
@@ -157,8 +209,11 @@ public enum InitProcess {
                     throw StepError("joining a new session keyring: \(SyscallError.last("keyctl").description)")
                 }
             }
-            let rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot,
+            var rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot,
                                      idmapUserNamespaces: cfg.idmapUserNamespaces)
+            if !cfg.newNamespaces.contains(.cgroup) {
+                rootfs.cgroupHostDirs = CgroupMount.HostDirs(made: cfg.cgroupPaths, layout: try? ContainerCgroups.hostLayout.get())
+            }
             _ = Glibc.umask(0)
             try rootfs.prepare()
             for fd in cfg.idmapUserNamespaces.values { close(fd) }

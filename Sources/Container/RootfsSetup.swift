@@ -12,6 +12,8 @@ struct RootfsSetup {
     let newUserNamespace: Bool
     let noPivot: Bool
     var idmapUserNamespaces: [Int: Int32] = [:]
+    /// Without a cgroup namespace: the host directories a `cgroup` mount binds (see `CgroupMount`).
+    var cgroupHostDirs: CgroupMount.HostDirs? = nil
 
     var mounts: [OCI.Mount] { spec.mounts ?? [] }
 
@@ -40,7 +42,7 @@ struct RootfsSetup {
         let opts = try MountOptions(m.options, field: "\(field).options")
         let type = m.type ?? (opts.isBind ? "none" : nil)
         if type == "cgroup" || type == "cgroup2" {
-            return try CgroupMount.mount(m, options: opts, root: root)
+            return try CgroupMount.mount(m, options: opts, root: root, bindFrom: cgroupHostDirs)
         }
         var isFile = false
         if opts.isBind {

@@ -291,6 +291,21 @@ struct RuntimeConfigTests {
         let n = out.split(separator: "\n").compactMap { Int($0) }
         #expect(n.count == 2 && n[0] > 0 && n[1] > 0, "\(out)")
     }
+
+    @Test("without a cgroup namespace the cgroup mount binds the container's own cgroup, read-only, as runc does")
+    func cgroupMountBindsOwnCgroup() throws {
+        guard !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") else { return }  // v1 and hybrid hosts only
+        let b = try RuntimeBundle()
+        b.mountCgroups()
+        b.resources(["memory": ["limit": 123_731_968], "pids": ["limit": 77]])
+        let out = try inside(b, """
+            cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+            ls -d /sys/fs/cgroup/memory/cove 2>/dev/null || echo hidden
+            grep -c ' /sys/fs/cgroup/memory .*ro,' /proc/self/mountinfo
+            mkdir /sys/fs/cgroup/memory/sub 2>/dev/null && echo writable || echo read-only
+            """)
+        #expect(out == "123731968\n77\nhidden\n1\nread-only\n", "\(out)")
+    }
 }
 
 @Suite("Runtime config scheduling", .serialized, .enabled(if: RuntimeBundle.available, "needs root and /bin/busybox"))
