@@ -2,7 +2,11 @@
 PREFIX ?= /usr/local
 # Fully static: no dynamic loader at start-up (its symbol binding cost more than all of `cove unshare`).
 # glibc then loads NSS modules itself for user names, which needs the same glibc at run time as at build time.
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable
+# lld places the functions the hot commands run next to each other (linker/hot-symbols.txt, made by
+# scripts/hot-symbols.sh): fewer text pages touched, so fewer page faults and a smaller RSS per command.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable \
+	-Xswiftc -Xfrontend -Xswiftc -function-sections \
+	-Xswiftc -use-ld=lld -Xlinker --symbol-ordering-file=$(CURDIR)/linker/hot-symbols.txt -Xlinker --no-warn-symbol-ordering
 BIN = .build/release/cove
 DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-dev podman containerd docker.io runc jq
 
@@ -11,6 +15,8 @@ DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-
 all: build
 
 build:
+	@# SwiftPM does not track the ordering file: relink when it changed.
+	@if [ -e $(BIN) ] && [ linker/hot-symbols.txt -nt $(BIN) ]; then rm -f $(BIN); fi
 	swift build $(RELEASE_FLAGS)
 
 install: build

@@ -6,6 +6,7 @@ import Netlink
 enum Loopback {
     static func up() throws {
         let socket = try NetlinkSocket()
-        try socket.setLink("lo", LinkChanges(up: true))
+        // Every new network namespace gets lo first, as device 1 (LOOPBACK_IFINDEX): one request, no lookup.
+        try socket.setLink(index: 1, LinkChanges(up: true))
     }
 }

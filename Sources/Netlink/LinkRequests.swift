@@ -106,6 +106,15 @@ extension NetlinkSocket {
         }
     }
 
+    /// Changes the device with this index, without looking it up first.
+    public func setLink(index: Int32, _ changes: LinkChanges) throws {
+        do {
+            try request(RtnlMessage.setLink(index: index, changes, masterIndex: nil))
+        } catch let e as NetlinkError {
+            throw e.with(context: "link set index \(index)")
+        }
+    }
+
     /// Deletes a device (for a veth, both ends go).
     public func deleteLink(_ name: String) throws {
         let dev = try link(named: name)

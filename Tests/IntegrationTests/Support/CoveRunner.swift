@@ -225,7 +225,7 @@ enum BusyboxRootfs {
         for d in ["bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "usr/bin", "usr/sbin", "var", "run"] {
             try fm.createDirectory(atPath: "\(root)/\(d)", withIntermediateDirectories: true)
         }
-        try fm.copyItem(atPath: "/bin/busybox", toPath: "\(root)/bin/busybox")
+        try copyExecutable("/bin/busybox", to: "\(root)/bin/busybox")
         let list = try Shell.run(["/bin/busybox", "--list"]).stdout.split(separator: "\n")
         for applet in list where applet != "busybox" {
             try? fm.createSymbolicLink(atPath: "\(root)/bin/\(applet)", withDestinationPath: "busybox")
@@ -233,5 +233,17 @@ enum BusyboxRootfs {
         try "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".write(toFile: "\(root)/etc/passwd", atomically: true, encoding: .utf8)
         try "root:x:0:\nnogroup:x:65534:\n".write(toFile: "\(root)/etc/group", atomically: true, encoding: .utf8)
         chmod("\(root)/tmp", 0o1777)
+    }
+
+    /// A copy written through an O_CLOEXEC descriptor: tests run in parallel, and a cove process spawned
+    /// while FileManager's copy had the file open for writing kept that descriptor, so another test's
+    /// container failed to exec its /bin/sh with ETXTBSY.
+    static func copyExecutable(_ source: String, to target: String) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw TestFailure("open \(target): errno \(errno)") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw TestFailure("write \(target): \(written) of \(bytes.count) bytes") }
     }
 }
