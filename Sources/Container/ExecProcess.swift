@@ -148,7 +148,7 @@ extension Runtime {
         default: throw CoveError("cannot exec in container '\(opts.id)': it is \(status.rawValue)")
         }
         if opts.preserveFDs < 0 { throw CoveError("--preserve-fds: must not be negative") }
-        var whole = try record.spec()
+        var whole = try record.specForExec()
         let process = try opts.resolveProcess(container: whole)
         whole.process = process
         let seccomp = try ContainerSeccomp.make(whole, source: "\(record.bundle)/config.json")

@@ -47,6 +47,15 @@ public struct ContainerRecord: Codable, Sendable {
 
     public func spec() throws -> Spec { try SpecDecoder.decode(Spec.self, from: config, source: source) }
 
+    /// What `exec` reads — process, root, linux — without decoding the rest (mounts, hooks, annotations).
+    public func specForExec() throws -> Spec {
+        var s = Spec(ociVersion: ociVersion)
+        s.process = try part(OCI.Process.self, "process")
+        s.root = try part(Root.self, "root")
+        s.linux = try part(Linux.self, "linux")
+        return s
+    }
+
     /// One part of the config, decoded alone (`["linux", "namespaces"]`); nil when absent or null.
     func part<T: Decodable>(_ type: T.Type, _ keys: String...) throws -> T? {
         guard let v = config[path: keys], v != .null else { return nil }

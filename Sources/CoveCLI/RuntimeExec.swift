@@ -45,6 +45,47 @@ struct RuntimeExec: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        var line = ExecCommandLine(id: id, command: command)
+        line.process = process
+        line.tty = tty
+        line.consoleSocket = consoleSocket
+        line.cwd = cwd
+        line.env = env
+        line.user = user
+        line.additionalGids = additionalGids
+        line.caps = cap
+        line.noNewPrivs = noNewPrivs
+        line.apparmor = apparmor
+        line.processLabel = processLabel
+        line.detach = detach
+        line.pidFile = pidFile
+        line.preserveFDs = preserveFDs
+        line.ignorePaused = ignorePaused
+        try line.run()
+    }
+}
+
+/// What `cove exec` was asked, from ArgumentParser or the hand parser (`RuntimeFastPath`): one way to run it.
+struct ExecCommandLine {
+    var id: String
+    var command: [String]
+    var process: String?
+    var tty = false
+    var consoleSocket: String?
+    var cwd: String?
+    var env: [String] = []
+    var user: String?
+    var additionalGids: [Int64] = []
+    var caps: [String] = []
+    var noNewPrivs = false
+    var apparmor: String?
+    var processLabel: String?
+    var detach = false
+    var pidFile: String?
+    var preserveFDs = 0
+    var ignorePaused = false
+
+    func run() throws {
         var code: Int32 = 0
         try RuntimeCLI.perform {
             // After the re-exec into the sealed copy, or the warning would be printed twice.
@@ -60,7 +101,7 @@ struct RuntimeExec: ParsableCommand {
     func options() -> ExecOptions {
         let source: ExecProcessSource
         if let process {
-            source = .file(absolute(process))
+            source = .file(RuntimeFastPath.absolute(process))
         } else {
             var f = ExecFlags()
             f.args = command.first == "--" ? Array(command.dropFirst()) : command
@@ -69,7 +110,7 @@ struct RuntimeExec: ParsableCommand {
             f.env = env
             f.user = user
             f.additionalGids = additionalGids
-            f.caps = cap
+            f.caps = caps
             f.noNewPrivs = noNewPrivs
             f.apparmor = apparmor
             f.processLabel = processLabel
@@ -78,15 +119,9 @@ struct RuntimeExec: ParsableCommand {
         var o = ExecOptions(id: id, source: source)
         o.consoleSocket = consoleSocket
         o.detach = detach
-        o.pidFile = pidFile.map(absolute)
+        o.pidFile = pidFile.map(RuntimeFastPath.absolute)
         o.preserveFDs = preserveFDs
         o.ignorePaused = ignorePaused
         return o
-    }
-
-    func absolute(_ p: String) -> String {
-        if p.hasPrefix("/") { return p }
-        var buf = [CChar](repeating: 0, count: 4097)
-        return getcwd(&buf, 4096) != nil ? String(cString: buf) + "/" + p : p
     }
 }

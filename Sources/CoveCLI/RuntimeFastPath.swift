@@ -3,7 +3,7 @@ import Container
 import Glibc
 import Kernel
 
-/// The lifecycle commands engines call for every container — create, start, run, state, kill, delete — parsed
+/// The commands engines call for every container — create, start, run, state, kill, delete, exec — parsed
 /// by hand. ArgumentParser reflects over the whole command tree on each start (about 12 million instructions,
 /// more than everything `cove create` does itself). Only plain forms of runc's flags are taken here; anything
 /// else (help, an unknown flag, a missing value) returns nil and goes to ArgumentParser, which parses the same
@@ -65,9 +65,59 @@ enum RuntimeFastPath {
                   let sig = Signal.parse(operands.count == 2 ? operands[1] : "SIGTERM") else { return nil }
             let id = operands[0]
             return { try RuntimeCLI.perform { try RuntimeCLI.runtime.kill(id, signal: sig, all: all) } }
+        case "exec":
+            guard let line = execFlags(args) else { return nil }
+            return { try line.run() }
         default:
             return nil
         }
+    }
+
+    /// runc's exec flags before the id (`--flag value`, `--flag=value`, `-x value`), then the id, then the
+    /// command as it is. Combined short flags and anything unknown go to ArgumentParser.
+    static func execFlags(_ args: [String]) -> ExecCommandLine? {
+        var line = ExecCommandLine(id: "", command: [])
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            guard arg.hasPrefix("-"), arg != "-" else {
+                line.id = arg
+                line.command = Array(args[i...])
+                return line
+            }
+            var name = arg, inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            func value() -> String? {
+                if let inline { return inline }
+                guard i < args.count else { return nil }
+                i += 1
+                return args[i - 1]
+            }
+            switch name {
+            case "-p", "--process": guard let v = value() else { return nil }; line.process = v
+            case "-t", "--tty": line.tty = true
+            case "--console-socket": guard let v = value() else { return nil }; line.consoleSocket = v
+            case "--cwd": guard let v = value() else { return nil }; line.cwd = v
+            case "-e", "--env": guard let v = value() else { return nil }; line.env.append(v)
+            case "-u", "--user": guard let v = value() else { return nil }; line.user = v
+            case "-g", "--additional-gids": guard let v = value(), let n = Int64(v) else { return nil }; line.additionalGids.append(n)
+            case "-c", "--cap": guard let v = value() else { return nil }; line.caps.append(v)
+            case "--no-new-privs": line.noNewPrivs = true
+            case "--apparmor": guard let v = value() else { return nil }; line.apparmor = v
+            case "--process-label": guard let v = value() else { return nil }; line.processLabel = v
+            case "-d", "--detach": line.detach = true
+            case "--pid-file": guard let v = value() else { return nil }; line.pidFile = v
+            case "--preserve-fds": guard let v = value(), let n = Int(v) else { return nil }; line.preserveFDs = n
+            case "--ignore-paused": line.ignorePaused = true
+            default: return nil
+            }
+            if inline != nil && ["--tty", "--no-new-privs", "--detach", "--ignore-paused"].contains(name) { return nil }
+        }
+        return nil  // no id: ArgumentParser says what is missing
     }
 
     /// Exactly one operand that is not a flag.
