@@ -35,7 +35,7 @@ public struct Runtime {
     }
 
     /// Reads, decodes and validates BUNDLE/config.json; returns the spec, absolute bundle and rootfs paths.
-    public func loadBundle(_ bundle: String) throws -> (spec: Spec, raw: JSONValue, bundle: String, rootfs: String) {
+    public func loadBundle(_ bundle: String) throws -> (spec: Spec, raw: JSONValue, text: String, bundle: String, rootfs: String) {
         guard let real = realpath(bundle, nil) else { throw CoveError("bundle \(bundle): \(SyscallError.last("realpath").errno)") }
         let dir = String(cString: real)
         free(real)
@@ -47,7 +47,7 @@ public struct Runtime {
         let rootPath = decoded.spec.root!.path
         let rootfs = rootPath.hasPrefix("/") ? rootPath : "\(dir)/\(rootPath)"
         guard FileIO.isDirectory(rootfs) else { throw CoveError("\(dir)/config.json: root.path: \(rootfs) is not a directory") }
-        return (decoded.spec, decoded.raw, dir, rootfs)
+        return (decoded.spec, decoded.raw, String(decoding: bytes, as: UTF8.self), dir, rootfs)
     }
 
     /// `cove create`: everything is set up and the init waits on exec.fifo. Returns the init's PID.
@@ -61,7 +61,7 @@ public struct Runtime {
     /// master back to proxy; otherwise the master goes to --console-socket (`ConsoleMode`).
     func create(_ opts: CreateOptions, detached: Bool) throws -> (pid: pid_t, terminal: Int32?) {
         try StateStore.validate(id: opts.id)
-        let (spec, raw, bundle, rootfs) = try loadBundle(opts.bundle)
+        let (spec, raw, text, bundle, rootfs) = try loadBundle(opts.bundle)
         let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
         if opts.consoleSocket != nil && spec.process?.terminal != true {
             throw CoveError("--console-socket: the config does not ask for a terminal (process.terminal)")
@@ -88,6 +88,7 @@ public struct Runtime {
             var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
                                          owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
                                          initStartTime: 0, phase: .creating, config: raw)
+            record.configText = text
             try step("writing the state") { try store.write(record) }
             try step("creating exec.fifo") {
                 // 0622: the init opens it for writing after it has become the container's user.

@@ -25,6 +25,8 @@ public struct ContainerRecord: Codable, Sendable {
     /// The cgroup manager's directories (v1 controller → path; v2 key ""): later commands rebuild the
     /// manager from them. Absent for a container whose cgroup was never made.
     public var cgroupPaths: [String: String]? = nil
+    /// `config` as the text it was parsed from (not rendered again for each write); nil once changed.
+    public var configText: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, bundle, rootfs, created, owner, pid, initStartTime, phase, config = "spec", cgroupPaths
@@ -41,6 +43,20 @@ public struct ContainerRecord: Codable, Sendable {
         self.initStartTime = initStartTime
         self.phase = phase
         self.config = config
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(bundle, forKey: .bundle)
+        try c.encode(rootfs, forKey: .rootfs)
+        try c.encode(created, forKey: .created)
+        try c.encode(owner, forKey: .owner)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(initStartTime, forKey: .initStartTime)
+        try c.encode(phase, forKey: .phase)
+        if let configText { try c.encode(JSONFragment(configText), forKey: .config) } else { try c.encode(config, forKey: .config) }
+        try c.encodeIfPresent(cgroupPaths, forKey: .cgroupPaths)
     }
 
     var source: String { "\(bundle)/config.json (as recorded for container \(id))" }
@@ -65,6 +81,7 @@ public struct ContainerRecord: Codable, Sendable {
     /// After `update`: the config becomes the typed spec's encoding (unknown fields of the original drop out).
     public mutating func replaceConfig(with spec: Spec) throws {
         config = try SpecDecoder.parse(Array(try JSONTreeEncoder.encode(spec).utf8), source: source)
+        configText = nil
     }
 
     public var ociVersion: String { config[path: ["ociVersion"]]?.stringValue ?? Spec.version }

@@ -113,6 +113,7 @@ struct NodeKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ v: T, forKey key: Key) throws {
         if T.self == JSONValue.self { return set(key, (v as! JSONValue).text) }
+        if T.self == JSONFragment.self { return set(key, (v as! JSONFragment).text) }
         try v.encode(to: NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]))
     }
 
@@ -195,6 +196,18 @@ struct NodeSingle: SingleValueEncodingContainer {
     mutating func encode<T: Encodable>(_ v: T) throws {
         if T.self == JSONValue.self { return set((v as! JSONValue).text) }
         try v.encode(to: NodeEncoder(node: node, codingPath: codingPath))
+    }
+}
+
+/// JSON text that is already valid (it was parsed), written as it is by `JSONTreeEncoder` — a container's
+/// config.json goes into each state write without being rendered again from its tree.
+public struct JSONFragment: Encodable {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+
+    /// Other encoders get the parsed value.
+    public func encode(to encoder: Encoder) throws {
+        try JSONParser.parse(Array(text.utf8)).encode(to: encoder)
     }
 }
 

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Container
+import OCI
+
+/// ContainerRecord as state.json keeps it: the config as parsed, written from its text, read back as a tree.
+@Suite("State record: config kept as JSON")
+struct StateRecordTests {
+    let configText = """
+    {
+      "ociVersion": "1.0.2", "root": {"path": "rootfs"}, "x-extension": [1, 2.5, "three"],
+      "process": {"cwd": "/", "args": ["sh", "-c", "echo \\"hi\\""]},
+      "hooks": {"poststop": [{"path": "/bin/true"}]},
+      "linux": {"cgroupsPath": "/a/b", "namespaces": [{"type": "pid"}, {"type": "network", "path": "/run/netns/x"}]}
+    }
+    """
+
+    func record() throws -> ContainerRecord {
+        var r = ContainerRecord(id: "c1", bundle: "/b", rootfs: "/b/rootfs", created: "2026-11-29T00:00:00Z", owner: "root",
+                                pid: 42, initStartTime: 7, phase: .created,
+                                config: try SpecDecoder.parse(Array(configText.utf8), source: "t"))
+        r.configText = configText
+        r.cgroupPaths = ["memory": "/sys/fs/cgroup/memory/a/b"]
+        return r
+    }
+
+    @Test("written from the config's text, read back as the same tree; the parts decode alone")
+    func roundTrip() throws {
+        let text = try JSONTreeEncoder.encode(try record())
+        #expect(text.contains(#""x-extension": [1, 2.5, "three"]"#), "the config's own text is embedded")
+        let back = try SpecDecoder.decode(ContainerRecord.self, from: Array(text.utf8), source: "state.json")
+        #expect(back.config == (try record()).config)
+        #expect(back.configText == nil && back.pid == 42 && back.phase == .created && back.cgroupPaths?["memory"] != nil)
+        #expect(back.ociVersion == "1.0.2")
+        #expect(back.cgroupsPath == "/a/b")
+        #expect(try back.hooks()?.poststop?.first?.path == "/bin/true")
+        #expect(try back.namespaces().map(\.type) == [.pid, .network])
+        #expect(try back.spec().process?.args == ["sh", "-c", "echo \"hi\""])
+        #expect(try back.specForExec().linux?.cgroupsPath == "/a/b")
+    }
+
+    @Test("after update the config is rendered from the typed spec; Foundation's encoder writes the same document")
+    func replacedAndFoundation() throws {
+        var r = try record()
+        var spec = try r.spec()
+        spec.hostname = "changed"
+        try r.replaceConfig(with: spec)
+        #expect(r.configText == nil)
+        let text = try JSONTreeEncoder.encode(r)
+        let back = try SpecDecoder.decode(ContainerRecord.self, from: Array(text.utf8), source: "state.json")
+        #expect(try back.spec().hostname == "changed")
+        let viaFoundation = try JSONEncoder().encode(try record())
+        let other = try SpecDecoder.decode(ContainerRecord.self, from: Array(viaFoundation), source: "state.json")
+        #expect(other.config == (try record()).config)
+    }
+
+    @Test("a part of the wrong type names its full path")
+    func partErrors() throws {
+        let text = #"{"ociVersion":"1.0.2","linux":{"namespaces":[{"type":7}]}}"#
+        var r = try record()
+        r.config = try SpecDecoder.parse(Array(text.utf8), source: "t")
+        #expect(throws: (any Error).self) { try r.namespaces() }
+        do { _ = try r.namespaces() } catch {
+            #expect("\(error)".hasSuffix("linux.namespaces[0].type: expected a string"), "\(error)")
+        }
+    }
+}
