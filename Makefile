@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 # scripts/hot-symbols.sh): fewer text pages touched, so fewer page faults and a smaller RSS per command.
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable \
 	-Xswiftc -Xfrontend -Xswiftc -function-sections \
+	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
 	-Xswiftc -use-ld=lld -Xlinker --symbol-ordering-file=$(CURDIR)/linker/hot-symbols.txt -Xlinker --no-warn-symbol-ordering
 BIN = .build/release/cove
 DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-dev podman containerd docker.io runc jq
