@@ -48,24 +48,41 @@ enum CgroupCommon {
 
     /// mkdir -p that reports which directories it made, outermost first.
     static func makeDirectories(_ path: String) throws -> [String] {
-        var made: [String] = []
-        var prefix = ""
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) == 0 {
-                made.append(prefix)
-            } else if errno != EEXIST {
-                throw SyscallError.last("mkdir", prefix)
+        // A parent made here can be removed again by another container's delete (it removes its parent
+        // when that is empty) before the child is made: start over a few times.
+        var attempts = 0
+        while true {
+            do {
+                return try makeDirectoriesOnce(path)
+            } catch let e as SyscallError where e.errno == .noSuchFileOrDirectory && attempts < 8 {
+                attempts += 1
             }
         }
-        return made
+    }
+
+    /// From the leaf up: usually only the last one or two levels are missing, and each mkdir on a cgroup
+    /// file system takes the cgroup mutex.
+    static func makeDirectoriesOnce(_ path: String) throws -> [String] {
+        if mkdir(path, 0o755) == 0 { return [path] }
+        switch errno {
+        case EEXIST: return []
+        case ENOENT:
+            let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            guard !parent.isEmpty else { throw SyscallError.last("mkdir", path) }
+            let made = try makeDirectoriesOnce(parent)
+            if mkdir(path, 0o755) == 0 { return made + [path] }
+            if errno == EEXIST { return made }
+            throw SyscallError.last("mkdir", path)
+        default:
+            throw SyscallError.last("mkdir", path)
+        }
     }
 
     /// Removes a cgroup directory and any child cgroups, deepest first. rmdir fails with EBUSY while
     /// tasks are still leaving; retry with a growing pause until `timeout` ms have passed.
     static func removeTree(_ path: String, timeoutMilliseconds: Int) throws {
         guard FileIO.isDirectory(path) else { return }
-        for name in (try? FileIO.list(path)) ?? [] where FileIO.isDirectory("\(path)/\(name)") {
+        for name in (try? FileIO.listDirectories(path)) ?? [] {
             try removeTree("\(path)/\(name)", timeoutMilliseconds: timeoutMilliseconds)
         }
         var waited = 0
@@ -87,7 +104,7 @@ enum CgroupCommon {
         var pids = Set<pid_t>()
         func walk(_ d: String) throws {
             for n in try CgroupFile.readNumbers("\(d)/cgroup.procs") { pids.insert(pid_t(n)) }
-            for name in (try? FileIO.list(d)) ?? [] where FileIO.isDirectory("\(d)/\(name)") {
+            for name in (try? FileIO.listDirectories(d)) ?? [] {
                 try walk("\(d)/\(name)")
             }
         }

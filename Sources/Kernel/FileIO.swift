@@ -76,6 +76,27 @@ public enum FileIO {
         return names
     }
 
+    /// The subdirectories of `path`, from readdir's d_type (lstat only where the file system gives none).
+    public static func listDirectories(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SyscallError.last("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): names.append(name)
+            case Int32(DT_UNKNOWN):
+                var st = stat()
+                if lstat("\(path)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { names.append(name) }
+            default: break
+            }
+        }
+        return names
+    }
+
     /// The target of a symbolic link (readlink(2)).
     public static func readLink(_ path: String) throws -> String {
         var buf = [CChar](repeating: 0, count: 4097)
