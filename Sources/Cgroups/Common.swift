@@ -47,6 +47,7 @@ enum CgroupCommon {
     }
 
     /// mkdir -p that reports which directories it made, outermost first.
+    @discardableResult
     static func makeDirectories(_ path: String) throws -> [String] {
         // A parent made here can be removed again by another container's delete (it removes its parent
         // when that is empty) before the child is made: start over a few times.

@@ -36,4 +36,27 @@ struct CgroupDirectoryTests {
         try CgroupCommon.removeTree("\(root)/t", timeoutMilliseconds: 100)
         #expect(!FileManager.default.fileExists(atPath: "\(root)/t"))
     }
+
+    @Test("v1 cpuset: every empty level below the root gets its parent's cpus and mems, also one made by another create")
+    func cpusetInheritsAtEveryLevel() throws {
+        let root = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try CgroupCommon.makeDirectories("\(root)/cove/c1")
+        func put(_ dir: String, _ cpus: String, _ mems: String) {
+            FileManager.default.createFile(atPath: "\(dir)/cpuset.cpus", contents: Data(cpus.utf8))
+            FileManager.default.createFile(atPath: "\(dir)/cpuset.mems", contents: Data(mems.utf8))
+        }
+        put(root, "0-3\n", "0\n")
+        put("\(root)/cove", "\n", "\n")  // made by a concurrent create that has not filled it in yet
+        put("\(root)/cove/c1", "", "")
+        try V1CPUSet.inheritParents(of: "\(root)/cove/c1", root: root, options: CgroupOptions())
+        for dir in ["\(root)/cove", "\(root)/cove/c1"] {
+            #expect(try CgroupFile.read("\(dir)/cpuset.cpus") == "0-3")
+            #expect(try CgroupFile.read("\(dir)/cpuset.mems") == "0")
+        }
+        put("\(root)/cove/c1", "1\n", "0\n")
+        try V1CPUSet.inheritParents(of: "\(root)/cove/c1", root: root, options: CgroupOptions())
+        #expect(try CgroupFile.read("\(root)/cove/c1/cpuset.cpus") == "1", "a level that is set stays as it is")
+        #expect(try CgroupFile.read("\(root)/cpuset.cpus") == "0-3", "the root is never written")
+    }
 }

@@ -274,4 +274,23 @@ struct RuntimeConcurrencyTests {
         #expect(try b.cove(["delete", other]).status == 0)
         b.assertClean()
     }
+
+    @Test("16 containers run at once under the default cgroup parent all succeed and leave nothing")
+    func parallelRuns() throws {
+        let b = try RuntimeBundle()
+        b.script("exit 0")
+        try b.writeConfig()
+        let ids = (0..<16).map { _ in b.newID("par") }
+        // One shell starts them all at once; each prints its id and exit status.
+        let script = ids.map { "( \"$0\" --root \(b.stateRoot) run --bundle \(b.bundle) \($0) </dev/null >/dev/null 2>\(b.bundle)/\($0).err; echo \($0) $? ) &" }
+            .joined(separator: "\n") + "\nwait"
+        let r = try Shell.run(["/bin/sh", "-c", script, Cove.binary], timeout: 120)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == ids.count, "\(r)")
+        for line in lines where !line.hasSuffix(" 0") {
+            let id = String(line.split(separator: " ")[0])
+            Issue.record("\(line): \((try? String(contentsOfFile: "\(b.bundle)/\(id).err", encoding: .utf8)) ?? "")")
+        }
+        b.assertCleanCgroups(ids.map { RuntimeBundle.cgroup($0) })
+    }
 }

@@ -60,12 +60,21 @@ enum V1CPUSet {
         return out
     }
 
-    static func inheritParent(made: [String], options: CgroupOptions) throws {
-        for d in made {
-            let parent = PathJoin.parent(d)
+    /// A new v1 cpuset has empty cpus and mems, and a process cannot join it (ENOSPC): each level from below
+    /// the hierarchy's root down to `dir` that is still empty gets its parent's. Every level, not only the
+    /// ones this call made: a parent another `create` made concurrently may not be filled in yet.
+    static func inheritParents(of dir: String, root: String, options: CgroupOptions) throws {
+        var levels: [String] = []
+        var d = dir
+        while d.count > root.count && d.hasPrefix(root) {
+            levels.append(d)
+            d = PathJoin.parent(d)
+        }
+        for level in levels.reversed() {
+            let parent = PathJoin.parent(level)
             for f in ["cpuset.cpus", "cpuset.mems"] {
-                guard CgroupFile.exists("\(d)/\(f)"), (try CgroupFile.read("\(d)/\(f)")).isEmpty else { continue }
-                try CgroupFile.write("\(d)/\(f)", try CgroupFile.read("\(parent)/\(f)"), trace: options.trace)
+                guard CgroupFile.exists("\(level)/\(f)"), (try CgroupFile.read("\(level)/\(f)")).isEmpty else { continue }
+                try CgroupFile.write("\(level)/\(f)", try CgroupFile.read("\(parent)/\(f)"), trace: options.trace)
             }
         }
     }

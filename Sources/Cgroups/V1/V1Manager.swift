@@ -62,8 +62,10 @@ public struct V1Manager: CgroupManager {
         for c in V1Manager.managed {
             guard let d = paths[c] else { continue }
             do {
-                let made = try CgroupCommon.makeDirectories(d)
-                if c == "cpuset" { try V1CPUSet.inheritParent(made: made, options: options) }
+                try CgroupCommon.makeDirectories(d)
+                if c == "cpuset", let root = layout.v1Mounts["cpuset"] {
+                    try V1CPUSet.inheritParents(of: d, root: root, options: options)
+                }
             } catch where options.rootless && CgroupFile.isPermission(error) {
                 warnings.append(CgroupWarning("rootless: cannot create cgroup \(d) (\(error)); \(c) limits and accounting are skipped"))
             }
