@@ -77,26 +77,14 @@ enum RuntimeFastPath {
     /// command as it is. Combined short flags and anything unknown go to ArgumentParser.
     static func execFlags(_ args: [String]) -> ExecCommandLine? {
         var line = ExecCommandLine(id: "", command: [])
-        var i = 0
-        while i < args.count {
-            let arg = args[i]
-            i += 1
+        var flags = FlagWalker(args)
+        while let (arg, name, inline) = flags.next() {
             guard arg.hasPrefix("-"), arg != "-" else {
                 line.id = arg
-                line.command = Array(args[i...])
+                line.command = Array(flags.rest)
                 return line
             }
-            var name = arg, inline: String?
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                name = String(arg[..<eq])
-                inline = String(arg[arg.index(after: eq)...])
-            }
-            func value() -> String? {
-                if let inline { return inline }
-                guard i < args.count else { return nil }
-                i += 1
-                return args[i - 1]
-            }
+            func value() -> String? { flags.value(inline) }
             switch name {
             case "-p", "--process": guard let v = value() else { return nil }; line.process = v
             case "-t", "--tty": line.tty = true
@@ -130,21 +118,9 @@ enum RuntimeFastPath {
         var bundle = ".", pidFile: String?, consoleSocket: String?, noPivot = false, noNewKeyring = false
         var preserve = 0
         var id: String?
-        var i = 0
-        while i < args.count {
-            let arg = args[i]
-            i += 1
-            var name = arg, inline: String?
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                name = String(arg[..<eq])
-                inline = String(arg[arg.index(after: eq)...])
-            }
-            func value() -> String? {
-                if let inline { return inline }
-                guard i < args.count else { return nil }
-                i += 1
-                return args[i - 1]
-            }
+        var flags = FlagWalker(args)
+        while let (arg, name, inline) = flags.next() {
+            func value() -> String? { flags.value(inline) }
             switch name {
             case "-b", "--bundle": guard let v = value() else { return nil }; bundle = v
             case "--pid-file": guard let v = value() else { return nil }; pidFile = v
@@ -172,4 +148,34 @@ enum RuntimeFastPath {
         var buf = [CChar](repeating: 0, count: 4097)
         return getcwd(&buf, 4096) != nil ? String(cString: buf) + "/" + p : p
     }
+}
+
+/// Walks runc-style arguments: `--flag value`, `--flag=value`, `-x value`.
+struct FlagWalker {
+    let args: [String]
+    var position = 0
+
+    init(_ args: [String]) { self.args = args }
+
+    /// The next argument, its name and its inline value (`--name=value`); nil at the end.
+    mutating func next() -> (arg: String, name: String, inline: String?)? {
+        guard position < args.count else { return nil }
+        let arg = args[position]
+        position += 1
+        if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+            return (arg, String(arg[..<eq]), String(arg[arg.index(after: eq)...]))
+        }
+        return (arg, arg, nil)
+    }
+
+    /// A flag's value: the inline one, else the next argument (nil when there is none).
+    mutating func value(_ inline: String?) -> String? {
+        if let inline { return inline }
+        guard position < args.count else { return nil }
+        position += 1
+        return args[position - 1]
+    }
+
+    /// The arguments not walked yet.
+    var rest: ArraySlice<String> { args[position...] }
 }
