@@ -64,29 +64,16 @@ public enum FileIO {
 
     /// Names in a directory, without "." and "..".
     public static func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw SyscallError.last("opendir", path) }
-        defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
+        try forEachEntry(path) { name, _ in names.append(name) }
         return names
     }
 
     /// The subdirectories of `path`, from readdir's d_type (lstat only where the file system gives none).
     public static func listDirectories(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw SyscallError.last("opendir", path) }
-        defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            switch Int32(entry.pointee.d_type) {
+        try forEachEntry(path) { name, type in
+            switch Int32(type) {
             case Int32(DT_DIR): names.append(name)
             case Int32(DT_UNKNOWN):
                 var st = stat()
@@ -95,6 +82,18 @@ public enum FileIO {
             }
         }
         return names
+    }
+
+    /// opendir/readdir: each entry's name and d_type, without "." and "..".
+    static func forEachEntry(_ path: String, _ body: (String, UInt8) -> Void) throws {
+        guard let dir = opendir(path) else { throw SyscallError.last("opendir", path) }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { body(name, entry.pointee.d_type) }
+        }
     }
 
     /// The target of a symbolic link (readlink(2)).
