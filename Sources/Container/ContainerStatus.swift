@@ -31,12 +31,14 @@ public enum ContainerStatus {
 extension InitProcess {
     /// Field 22 (starttime) and field 3 (state) of /proc/PID/stat; nil when there is no such process.
     static func procStat(_ pid: Int32) -> (state: Character, startTime: UInt64)? {
-        guard let text = try? FileIO.readString("/proc/\(pid)/stat") else { return nil }
+        guard let bytes = try? FileIO.read("/proc/\(pid)/stat") else { return nil }
         // The command name (field 2) may hold spaces and parentheses: fields after the last ')' are safe.
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let rest = text[text.index(after: close)...].split(separator: " ")
-        guard rest.count > 19, let state = rest[0].first, let start = UInt64(rest[19]) else { return nil }
-        return (state, start)
+        // Bytes, not Characters: every runtime command reads this, and String's split walks graphemes.
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let rest = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard rest.count > 19, let state = rest[0].first,
+              let start = UInt64(String(decoding: rest[19], as: UTF8.self)) else { return nil }
+        return (Character(Unicode.Scalar(state)), start)
     }
 
     /// True while the very process that was the container's init still runs (a zombie counts as dead).

@@ -65,3 +65,19 @@ struct StateRecordTests {
         }
     }
 }
+
+@Suite("Init process: /proc/PID/stat")
+struct ProcStatTests {
+    @Test("state and start time of a live process (fields after the command name); none for a missing one")
+    func parsesAfterCommandName() throws {
+        let pid = getpid()
+        let me = try #require(InitProcess.procStat(pid))
+        #expect(me.state == "R" || me.state == "S")
+        let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = text[text.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
+        #expect(me.startTime == UInt64(fields[19]))
+        #expect(InitProcess.procStat(Int32.max) == nil)
+        #expect(InitProcess.isAlive(pid: pid, startTime: me.startTime))
+        #expect(!InitProcess.isAlive(pid: pid, startTime: me.startTime + 1))
+    }
+}
