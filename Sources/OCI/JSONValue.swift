@@ -1,7 +1,8 @@
 import FoundationEssentials
 
-/// Any JSON document. Used for the platform sections a Linux runtime only carries (windows, solaris, vm, zos)
-/// and to find fields the typed decoding did not take (see `SpecDecoder`).
+/// Any JSON document: what `JSONParser` makes, the platform sections a Linux runtime only carries (windows,
+/// solaris, vm, zos), and the config a container's state keeps. Its own Decodable conformance serves other
+/// decoders only; `JSONTreeDecoder` hands the subtree over as it is.
 public enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
@@ -51,36 +52,5 @@ public enum JSONValue: Codable, Equatable, Sendable {
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
-    }
-
-    /// Paths (`linux.resources.foo`, `mounts[2].bar`) of object keys present in `self` but missing in `other`.
-    /// Keys whose value is null count as absent: the typed model reads them as "not set".
-    func keysMissing(in other: JSONValue?, path: String = "") -> [String] {
-        switch self {
-        case .object(let mine):
-            let theirs: [String: JSONValue]
-            if case .object(let o)? = other { theirs = o } else { theirs = [:] }
-            var out: [String] = []
-            for key in mine.keys.sorted() {
-                let value = mine[key]!
-                if value == .null { continue }
-                let sub = path.isEmpty ? key : "\(path).\(key)"
-                if let t = theirs[key] {
-                    out += value.keysMissing(in: t, path: sub)
-                } else {
-                    out.append(sub)
-                }
-            }
-            return out
-        case .array(let mine):
-            guard case .array(let theirs)? = other else { return [] }
-            var out: [String] = []
-            for (i, v) in mine.enumerated() where i < theirs.count {
-                out += v.keysMissing(in: theirs[i], path: "\(path)[\(i)]")
-            }
-            return out
-        default:
-            return []
-        }
     }
 }
