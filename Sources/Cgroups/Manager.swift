@@ -13,9 +13,9 @@ public enum FreezerState: String, Equatable, Sendable {
 /// Values are plain structs; the state lives in cgroupfs, so a manager can be rebuilt by any later `cove`
 /// command from the container's id and cgroupsPath.
 ///
-/// Order for `cove create`: `create()`, `apply(resources)`, then the child joins with `addProcess(getpid())`
-/// (or the parent calls `addProcess(childPID)`) before it unshares its cgroup namespace and execs, so that
-/// namespace is rooted at the container's cgroup.
+/// Order for `cove create`: `create()`, `apply(resources)`, `openJoinFiles()`; the child then joins with
+/// `CgroupJoinFiles.joinCaller()` before it unshares its cgroup namespace and execs, so that namespace is
+/// rooted at the container's cgroup. `addProcess` moves another process in (tests, tools).
 public protocol CgroupManager {
     var version: CgroupVersion { get }
     var cgroupPath: CgroupPath { get }
@@ -29,6 +29,8 @@ public protocol CgroupManager {
     @discardableResult func apply(_ resources: CgroupResources) throws -> [CgroupWarning]
     /// Moves a process (all its threads) into the cgroup(s).
     @discardableResult func addProcess(_ pid: pid_t) throws -> [CgroupWarning]
+    /// Opens the files through which a process moves itself in (see `CgroupJoinFiles`); the caller closes them.
+    func openJoinFiles() throws -> (CgroupJoinFiles, [CgroupWarning])
     /// PIDs in the cgroup (cgroup.procs, sorted) — for `cove ps`.
     func processes() throws -> [pid_t]
     /// Freezes every task and waits until the kernel reports the cgroup frozen — `cove pause`.

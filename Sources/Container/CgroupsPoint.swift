@@ -8,9 +8,9 @@ import OCI
 /// - `create` runs in `cove create` before the init is spawned: the manager for `linux.cgroupsPath` (or
 ///   /cove/<id>) makes the directories and applies `linux.resources`. A limit the host cannot enforce fails
 ///   here, and whatever this call made is removed again.
-/// - `join(pid:)` runs while the init sets up its root filesystem, or before it goes on at all when it
-///   will unshare a cgroup namespace (so the namespace is rooted at the container's cgroup); either way
-///   before any hook or container process runs.
+/// - `openJoinFiles` opens the files through which the init moves itself in, first thing once `create`
+///   lets it go: before it unshares a cgroup namespace (so the namespace is rooted at the container's
+///   cgroup), and before any hook or container process runs.
 /// - Later commands rebuild the manager from the directories recorded in state.json (`restore`): a relative
 ///   cgroupsPath resolves against the calling process's cgroup, which differs from one `cove` to the next.
 struct ContainerCgroups {
@@ -69,8 +69,11 @@ struct ContainerCgroups {
         return cg.manager.isPaused
     }
 
-    func join(pid: pid_t) throws {
-        for w in try manager.addProcess(pid) { warn(w.message) }
+    /// The files the init or an exec'd process writes to move itself in (`CgroupJoinFiles`).
+    func openJoinFiles() throws -> CgroupJoinFiles {
+        let (files, warnings) = try manager.openJoinFiles()
+        for w in warnings { warn(w.message) }
+        return files
     }
 
     /// Signals every process in the cgroup (frozen ones too). False when there is no cgroup to go by

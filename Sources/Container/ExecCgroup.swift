@@ -33,23 +33,30 @@ enum ExecCgroup {
         return dirs
     }
 
-    /// The container's recorded cgroup (issue 5's manager) when it has one; otherwise the init's cgroups as
-    /// /proc shows them. As root a failure fails the exec; without root (no delegation) it is a warning.
-    static func join(pid: pid_t, record: ContainerRecord, warn: @escaping (String) -> Void, debug: @escaping (String) -> Void) throws {
+    /// The files through which the exec'd process joins (`CgroupJoinFiles`): those of the container's
+    /// recorded cgroup when it has one; otherwise of the init's cgroups as /proc shows them. As root a
+    /// failure fails the exec; without root (no delegation) it is a warning.
+    static func openJoinFiles(record: ContainerRecord, warn: @escaping (String) -> Void,
+                              debug: @escaping (String) -> Void) throws -> CgroupJoinFiles {
         if let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug), cg.manager.exists() {
-            return try step("joining the container's cgroup") { try cg.join(pid: pid) }
+            return try step("joining the container's cgroup") { try cg.openJoinFiles() }
         }
+        var files: [CgroupJoinFiles.File] = []
         var refused: [String] = []
         for (name, dir) in try directories(ofInit: record.pid) {
             do {
-                try FileIO.write("\(dir)/cgroup.procs", String(pid))
+                files += try CgroupJoinFiles.open(name.isEmpty ? "cgroup.procs" : "tasks", in: [dir], rootless: false).0.files
             } catch {
-                if geteuid() == 0 { throw CoveError("joining the container's cgroup \(dir): \(error)") }
+                if geteuid() == 0 {
+                    CgroupJoinFiles(files: files).close()
+                    throw CoveError("joining the container's cgroup \(dir): \(error)")
+                }
                 refused.append(name.isEmpty ? "unified" : name)
             }
         }
         if !refused.isEmpty {
             warn("the exec'd process stays out of the container's cgroups it may not join (\(refused.joined(separator: ", ")))")
         }
+        return CgroupJoinFiles(files: files)
     }
 }

@@ -162,6 +162,8 @@ extension Runtime {
                              terminal: process.terminal == true, seccomp: seccomp, state: ContainerStatus.state(record, store: store))
         cfg.seccompListener = try seccomp?.connectListener()
         defer { if let fd = cfg.seccompListener { close(fd) } }
+        cfg.cgroupJoin = try ExecCgroup.openJoinFiles(record: record, warn: warn, debug: debug)
+        defer { cfg.cgroupJoin.close() }
         let channel = try SyncChannel.pair()
         defer { channel.parent.close() }
         var pid: pid_t = 0
@@ -169,7 +171,6 @@ extension Runtime {
         do {
             pid = try ExecSetns.spawn(cfg, channel: channel)
             debug("exec in \(opts.id): process is PID \(pid)")
-            try ExecCgroup.join(pid: pid, record: record, warn: warn, debug: debug)
             try channel.parent.send("go")
             if process.terminal == true {
                 let fd = try channel.parent.expectFD(ContainerConsole.message, during: "setting up the terminal")

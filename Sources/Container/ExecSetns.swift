@@ -1,3 +1,4 @@
+import Cgroups
 import CLinux
 import Glibc
 import Kernel
@@ -88,6 +89,8 @@ struct ExecConfig {
     var seccomp: ContainerSeccomp?
     var state: State
     var seccompListener: Int32? = nil
+    /// Written by the process itself to join the container's cgroup (`CgroupJoinFiles`).
+    var cgroupJoin = CgroupJoinFiles()
 }
 
 /// How the exec'd process comes to be:
@@ -97,8 +100,8 @@ struct ExecConfig {
 ///                       stage 2, a child of `cove exec` inside the container's PID namespace; stage 1
 ///                       reports its PID and exits.
 ///
-/// `cove exec` moves stage 2 into the container's cgroup, then says "go". Stage 2 drops inherited
-/// descriptors, makes its terminal, becomes the configured user with the configured capabilities, sends
+/// `cove exec` says "go"; stage 2 moves itself into the container's cgroup through the files `cove exec`
+/// opened, drops inherited descriptors, makes its terminal, becomes the configured user with the configured capabilities, sends
 /// "ready" and execs; its sync channel closes on exec, or carries the exec error.
 enum ExecSetns {
     static func spawn(_ cfg: ExecConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
@@ -148,6 +151,7 @@ enum ExecSetns {
         var reported = false
         do {
             _ = try ch.expect("go", during: "waiting for cove exec")
+            try step("joining the container's cgroup") { try cfg.cgroupJoin.joinCaller() }
             // Nothing of the host stays open (runc CVE-2024-21626): only stdio, the preserved descriptors,
             // the channel and a seccomp listener.
             let keep = [ch.fd] + (cfg.seccompListener.map { [$0] } ?? [])

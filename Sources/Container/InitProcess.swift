@@ -1,3 +1,4 @@
+import Cgroups
 import CLinux
 import FoundationEssentials
 import Glibc
@@ -21,6 +22,8 @@ struct InitConfig {
     var seccompListener: Int32?
     /// The container's cgroup directories (controller → host path) `create` made.
     var cgroupPaths: [String: String] = [:]
+    /// What the init writes to move itself into those directories (`CgroupJoinFiles`).
+    var cgroupJoin = CgroupJoinFiles()
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
 
@@ -99,13 +102,13 @@ public enum InitProcess {
     }
 
     static func inheritedByInit(_ cfg: InitConfig, _ ch: SyncChannel) -> [Int32] {
-        var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values
+        var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values + cfg.cgroupJoin.descriptors
         if let fd = cfg.seccompListener { keep.append(fd) }
         return keep
     }
 
     /// The new namespaces but time (stage 1 unshares it to write offsets) and cgroup (the init unshares it
-    /// once `create` has moved it into the container's cgroup, so the namespace is rooted there).
+    /// once it has moved itself into the container's cgroup, so the namespace is rooted there).
     static func cloneFlags(_ cfg: InitConfig) -> CloneFlags {
         var flags = CloneFlags()
         for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
@@ -193,6 +196,9 @@ public enum InitProcess {
         var reported = false
         do {
             _ = try ch.expect("go", during: "waiting for cove create")
+            // First: a cgroup namespace unshared below is rooted where the init is then.
+            try step("joining the cgroup") { try cfg.cgroupJoin.joinCaller() }
+            cfg.cgroupJoin.close()
             if cfg.newUserNamespace {
                 try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
             }

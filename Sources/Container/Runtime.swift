@@ -105,6 +105,8 @@ public struct Runtime {
                                  preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
             defer { for fd in cfg.idmapUserNamespaces.values { close(fd) } }
             cfg.cgroupPaths = cgroups!.paths
+            cfg.cgroupJoin = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
+            defer { cfg.cgroupJoin.close() }
             cfg.seccomp = seccomp
             cfg.seccompListener = try seccomp?.connectListener()
             defer { if let fd = cfg.seccompListener { close(fd) } }
@@ -121,20 +123,13 @@ public struct Runtime {
             debug("container \(opts.id): init is PID \(pid)")
             record.pid = pid
             record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
-            // The init needs its cgroup before it unshares a cgroup namespace (rooted there); otherwise the
-            // join runs while the init sets up its root filesystem, below.
-            let joinFirst = cfg.newNamespaces.contains(.cgroup)
-            if joinFirst { try step("joining the cgroup") { try cgroups!.join(pid: pid) } }
             try NetDevices.move(spec.linux?.netDevices, into: pid)
             if let adj = spec.process?.oomScoreAdj {
                 try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
             }
             try step("writing the state") { try store.write(record) }
+            // The init joins its cgroup first thing after "go" (see CgroupJoinFiles for why not from here).
             try channel.parent.send("go")
-            // On a v1 host the first write to a cgroup.procs in a while blocks for an RCU grace period (the
-            // kernel's threadgroup rwsem turning to its writer path): 5-20 ms. Nothing the init does before
-            // "mounted" needs its cgroup, so that wait overlaps the root filesystem's setup.
-            if !joinFirst { try step("joining the cgroup") { try cgroups!.join(pid: pid) } }
             _ = try channel.parent.expect("mounted", during: "setting up the root filesystem")
             let creating = ContainerStatus.state(record, store: store)
             try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)

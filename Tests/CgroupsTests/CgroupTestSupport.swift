@@ -96,7 +96,7 @@ final class FakeCgroupfs {
                 try write("cpuset/cpuset.cpus", "0-1\n")
                 try write("cpuset/cpuset.mems", "0\n")
             }
-            for f in (FakeCgroupfs.v1Files[c] ?? []) + ["cgroup.procs"] { try write("\(c)\(cgroup)/\(f)", "") }
+            for f in (FakeCgroupfs.v1Files[c] ?? []) + ["cgroup.procs", "tasks"] { try write("\(c)\(cgroup)/\(f)", "") }
         }
         return CgroupLayout.v1(root: root, controllers: controllers)
     }

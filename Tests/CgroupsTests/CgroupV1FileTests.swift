@@ -216,6 +216,38 @@ struct CgroupV1FileTests {
         }
     }
 
+    @Test("the init joins by itself: each hierarchy's tasks file is opened here and written \"0\" (the caller) there")
+    func joinFilesAreTasks() throws {
+        let s = try setup()
+        let (files, warnings) = try s.manager.openJoinFiles()
+        defer { files.close() }
+        #expect(warnings.isEmpty)
+        #expect(Set(files.files.map(\.path)) == Set(Self.all.map { s.dir($0) + "/tasks" }))
+        try files.joinCaller()
+        for c in Self.all {
+            #expect(s.file(c, "tasks") == "0", "\(c)")
+            #expect(s.file(c, "cgroup.procs") == "", "\(c): no PID is written from outside")
+        }
+    }
+
+    @Test("join files: a missing tasks file is an error naming it; rootless skips a missing cgroup quietly")
+    func joinFilesErrors() throws {
+        let s = try setup(["memory", "pids"])
+        try FileManager.default.removeItem(atPath: s.dir("pids") + "/tasks")
+        #expect(throws: SyscallError.self) { _ = try s.manager.openJoinFiles() }
+        do {
+            _ = try s.manager.openJoinFiles()
+        } catch {
+            #expect("\(error)" == "open \(s.dir("pids"))/tasks: No such file or directory")
+        }
+        let r = try setup(["memory", "pids"], rootless: true)
+        try FileManager.default.removeItem(atPath: r.dir("pids"))
+        let (files, warnings) = try r.manager.openJoinFiles()
+        defer { files.close() }
+        #expect(warnings.isEmpty)
+        #expect(files.files.map(\.path) == [r.dir("memory") + "/tasks"])
+    }
+
     @Test func addProcessFreezerOOM() throws {
         let s = try setup()
         try s.manager.addProcess(4242)

@@ -199,6 +199,16 @@ struct CgroupV2FileTests {
         #expect(try s.manager.oomKillCount() == 2)
     }
 
+    @Test("v2: the joining process writes \"0\" to cgroup.procs (no per-thread move between domains)")
+    func joinFileIsCgroupProcs() throws {
+        let s = try setup()
+        let (files, warnings) = try s.manager.openJoinFiles()
+        defer { files.close() }
+        #expect(warnings.isEmpty && files.files.map(\.path) == [s.manager.dir + "/cgroup.procs"])
+        try files.joinCaller()
+        #expect(s.file("cgroup.procs") == "0")
+    }
+
     @Test func freezeTimesOutAndThaws() throws {
         let s = try setup()
         try s.fake.write("cove/t/cgroup.events", "populated 1\nfrozen 0\n")

@@ -25,6 +25,16 @@ struct RuntimeCgroupLimitTests {
         let pid = try b.state(id)["pid"] as! Int
         let procs = HostCgroups.read("memory", path, "cgroup.procs") ?? ""
         #expect(procs.split(separator: "\n").contains(Substring(String(pid))), "init \(pid) not in \(procs)")
+        // The init moved itself (thread by thread, "0" into each tasks file): every v1 hierarchy cove manages
+        // has it in the container's cgroup, with the cgroup namespace rooted there.
+        let managed = ["cpuset", "cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "hugetlb", "net_cls", "net_prio", "perf_event", "rdma"]
+        let mine = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
+        for line in mine {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3, f[1].split(separator: ",").contains(where: { managed.contains(String($0)) }) else { continue }
+            #expect(f[2] == Substring(path), "init's \(line)")
+        }
+        #expect(mine.contains { $0.contains(":memory:") } && mine.contains { $0.contains(":pids:") }, "\(mine)")
         #expect(try b.cove(["start", id]).status == 0)
         try b.eventually("ready") { b.output().contains("ready") }
         // events ends when the container stops: the dd is the init, so the OOM kill ends it.

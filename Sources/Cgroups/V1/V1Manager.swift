@@ -116,6 +116,11 @@ public struct V1Manager: CgroupManager {
         return warnings
     }
 
+    /// Each hierarchy's `tasks`: "0" there moves the calling thread without the global threadgroup lock.
+    public func openJoinFiles() throws -> (CgroupJoinFiles, [CgroupWarning]) {
+        try CgroupJoinFiles.open("tasks", in: dirs, rootless: options.rootless)
+    }
+
     public func processes() throws -> [pid_t] {
         try CgroupCommon.processes(in: dirs)
     }

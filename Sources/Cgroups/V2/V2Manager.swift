@@ -142,6 +142,10 @@ public struct V2Manager: CgroupManager {
         return []
     }
 
+    public func openJoinFiles() throws -> (CgroupJoinFiles, [CgroupWarning]) {
+        try CgroupJoinFiles.open("cgroup.procs", in: [dir], rootless: options.rootless)
+    }
+
     public func processes() throws -> [pid_t] { try CgroupCommon.processes(in: [dir]) }
 
     public func freeze() throws { try V2Freezer.freeze(self) }
