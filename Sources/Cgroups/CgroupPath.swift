@@ -81,7 +81,11 @@ enum PathJoin {
     static func join(_ parts: String...) -> String {
         var out = ""
         for p in parts {
-            for c in p.split(separator: "/") where !c.isEmpty { out += "/" + c }
+            // append(contentsOf: Substring), not `+`: the generic operator costs a runtime conformance scan.
+            for c in p.split(separator: "/") where !c.isEmpty {
+                out += "/"
+                out.append(contentsOf: c)
+            }
         }
         let absolute = parts.first?.hasPrefix("/") ?? true
         return absolute ? (out.isEmpty ? "/" : out) : String(out.dropFirst())

@@ -73,6 +73,7 @@ public struct Runtime {
         var pid: pid_t = 0
         var cgroups: ContainerCgroups?
         var lock: FileLock?
+        var pidFile: StagedFile?
         func undo() {
             if let master { close(master) }
             if pid > 0 {
@@ -80,6 +81,7 @@ public struct Runtime {
                 _ = try? ProcessControl.wait(pid)
             }
             try? cgroups?.destroy()
+            pidFile?.discard()
             store.remove(opts.id)
             lock?.release()
         }
@@ -89,12 +91,6 @@ public struct Runtime {
                                          owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
                                          initStartTime: 0, phase: .creating, config: raw)
             record.configText = text
-            try step("writing the state") { try store.write(record) }
-            try step("creating exec.fifo") {
-                // 0622: the init opens it for writing after it has become the container's user.
-                try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
-                try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
-            }
             cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }
             record.cgroupPaths = cgroups!.paths
             let stateDir = try step("opening the state directory") {
@@ -127,9 +123,23 @@ public struct Runtime {
             if let adj = spec.process?.oomScoreAdj {
                 try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
             }
-            try step("writing the state") { try store.write(record) }
             // The init joins its cgroup first thing after "go" (see CgroupJoinFiles for why not from here).
             try channel.parent.send("go")
+            // While the init sets up its root filesystem: the files it and later commands need, each a new
+            // inode (slow on some filesystems). Until state.json is in place the id is taken (the directory)
+            // but shows as no container; exec.fifo must exist before the init is told to "continue".
+            try step("writing the state") { try store.write(record) }
+            try step("creating exec.fifo") {
+                // 0622: the init opens it for writing after it has become the container's user.
+                try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
+                try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
+            }
+            var created = record
+            created.phase = .created
+            let finalState = try step("writing the state") { try store.stage(created) }
+            if let path = opts.pidFile {
+                pidFile = try step("--pid-file \(path)") { try StagedFile(path, String(pid)) }
+            }
             _ = try channel.parent.expect("mounted", during: "setting up the root filesystem")
             let creating = ContainerStatus.state(record, store: store)
             try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
@@ -140,11 +150,8 @@ public struct Runtime {
                 master = try console.deliver(fd)
             }
             _ = try channel.parent.expect("ready", during: "preparing the container process")
-            record.phase = .created
-            try step("writing the state") { try store.write(record) }
-            if let pidFile = opts.pidFile {
-                try step("--pid-file \(pidFile)") { try FileIO.writeAtomically(pidFile, String(pid)) }
-            }
+            try step("writing the state") { try finalState.commit() }
+            if let pidFile { try step("--pid-file \(pidFile.path)") { try pidFile.commit() } }
             lock?.release()
             return (pid, master)
         } catch {
@@ -157,7 +164,7 @@ public struct Runtime {
     public func start(_ id: String) throws {
         let lock = try store.lock(id)
         defer { lock.release() }
-        var record = try store.read(id)
+        let record = try store.read(id)
         let status = ContainerStatus.of(record, store: store)
         guard status == .created else { throw CoveError("cannot start container '\(id)': it is \(status.rawValue), not created") }
         let fifo = try syscallCheck("open", store.fifo(id)) { cove_open(store.fifo(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0) }
@@ -179,9 +186,8 @@ public struct Runtime {
         }
         var byte: UInt8 = 0
         _ = Glibc.read(fifo, &byte, 1)
+        // Without exec.fifo a live init reads as running: the state file needs no change.
         unlink(store.fifo(id))
-        record.phase = .started
-        try store.write(record)
         do {
             // The process was started: hooks see it running even if it has already exited.
             var running = ContainerStatus.state(record, store: store)

@@ -7,6 +7,8 @@ import OCI
 /// What `cove` keeps about one container in ROOT/ID/state.json. The live status is computed from the
 /// init process on every read (`ContainerStatus`), never trusted from the file.
 public struct ContainerRecord: Codable, Sendable {
+    /// `creating` until `create` is done. `started` is no longer written (`start` only removes exec.fifo)
+    /// but is read from older state files.
     public enum Phase: String, Codable, Sendable { case creating, created, started }
 
     public var id: String
@@ -130,7 +132,12 @@ public struct StateStore {
     }
 
     public func write(_ record: ContainerRecord) throws {
-        try FileIO.writeAtomically(statePath(record.id), try JSONTreeEncoder.encode(record), mode: 0o600)
+        try stage(record).commit()
+    }
+
+    /// state.json for `record`, written but not yet in place (see `StagedFile`).
+    public func stage(_ record: ContainerRecord) throws -> StagedFile {
+        try StagedFile(statePath(record.id), try JSONTreeEncoder.encode(record), mode: 0o600)
     }
 
     public func read(_ id: String) throws -> ContainerRecord {
@@ -155,10 +162,28 @@ extension FileIO {
     /// Writes `path` through a temporary file in the same directory and rename(2), so readers see the old
     /// or the new contents, never a part.
     public static func writeAtomically(_ path: String, _ contents: String, mode: mode_t = 0o644) throws {
-        let tmp = path + ".tmp"
-        try write(tmp, contents, create: true, mode: mode)
+        try StagedFile(path, contents, mode: mode).commit()
+    }
+}
+
+/// A file written now under PATH.tmp and put in place later with one rename(2) (`commit`): making an inode
+/// costs 0.1-1 ms on some filesystems, so `create` stages its last files while the init works and only
+/// renames them at the end.
+public struct StagedFile {
+    public let path: String
+    var tmp: String { path + ".tmp" }
+
+    public init(_ path: String, _ contents: String, mode: mode_t = 0o644) throws {
+        self.path = path
+        try FileIO.write(tmp, contents, create: true, mode: mode)
+    }
+
+    public func commit() throws {
         try syscallCheck("rename", path) { rename(tmp, path) }
     }
+
+    /// Removes the staged file (a `create` that failed).
+    public func discard() { unlink(tmp) }
 }
 
 /// RFC 3339 with nanoseconds in UTC, as runc prints `created`.
@@ -166,13 +191,27 @@ enum Timestamp {
     static func now() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var tm = Glibc.tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String {
+        return format(seconds: Int64(ts.tv_sec), nanoseconds: Int(ts.tv_nsec))
+    }
+
+    /// The calendar date by arithmetic (days to civil, proleptic Gregorian): glibc's gmtime_r loads the
+    /// time zone file first, a few syscalls on every `create` for a value that is UTC anyway.
+    static func format(seconds: Int64, nanoseconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secs = seconds - days * 86400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ n: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, n - s.count)) + s
         }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec), 9))Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(Int64(nanoseconds), 9))Z"
     }
 }

@@ -11,7 +11,19 @@ struct JSONTreeDecoder: Decoder {
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, path: [CodingKey], tracker: KeyTracker?) throws -> T {
         // A JSONValue field takes its subtree as it is: every key in it is known.
         if T.self == JSONValue.self { return value as! T }
+        // Dictionary's own init(from:) goes through generic code whose first run makes the Swift runtime
+        // scan every protocol conformance in the binary (about 0.1 ms each, on every command that reads
+        // state.json): string maps (annotations, sysctl, cgroup paths) are read here instead.
+        if T.self == [String: String].self { return try stringMap(value, path: path) as! T }
         return try T(from: JSONTreeDecoder(value: value, codingPath: path, tracker: tracker))
+    }
+
+    static func stringMap(_ value: JSONValue, path: [CodingKey]) throws -> [String: String] {
+        guard case .object(let o) = value else { throw Unbox.mismatch([String: String].self, value, path) }
+        var out: [String: String] = [:]
+        out.reserveCapacity(o.count)
+        for (k, v) in o { out[k] = try Unbox.string(v, path + [NameKey(k)]) }
+        return out
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {

@@ -68,6 +68,21 @@ struct StateRecordTests {
 
 @Suite("Init process: /proc/PID/stat")
 struct ProcStatTests {
+    @Test("created timestamps: the arithmetic calendar agrees with gmtime_r, before 1970 and past 2100 too")
+    func timestampMatchesGmtime() {
+        var samples: [Int64] = [0, -1, 86399, 86400, 951_782_400, 4_107_542_400, -2_208_988_800, 253_402_300_799]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { samples.append(Int64.random(in: -5_000_000_000...10_000_000_000, using: &rng)) }
+        for secs in samples {
+            var t = time_t(secs)
+            var tm = tm()
+            gmtime_r(&t, &tm)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000000042Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+            #expect(Timestamp.format(seconds: secs, nanoseconds: 42) == expected, "\(secs)")
+        }
+    }
+
     @Test("state and start time of a live process (fields after the command name); none for a missing one")
     func parsesAfterCommandName() throws {
         let pid = getpid()
