@@ -100,6 +100,11 @@ enum CgroupCommon {
         }
     }
 
+    /// rmdir once; true when the directory is gone (or was never there).
+    static func removeIfEmpty(_ path: String) -> Bool {
+        rmdir(path) == 0 || errno == ENOENT
+    }
+
     /// PIDs listed in cgroup.procs of `dirs` and of every child cgroup below them, sorted, deduplicated.
     static func processes(in dirs: [String]) throws -> [pid_t] {
         var pids = Set<pid_t>()

@@ -48,6 +48,9 @@ public protocol CgroupManager {
     func killAll(signal: Int32) throws
     /// Removes the directories, retrying while exiting tasks leave. Missing directories are fine.
     func destroy() throws
+    /// One rmdir per directory, no waiting: true when none is left (the usual end of a container, whose
+    /// tasks are gone). False when one is refused (tasks or child cgroups inside); `destroy` then does the rest.
+    func removeIfEmpty() -> Bool
     /// True when the container's cgroup directory exists (v1: any controller's).
     func exists() -> Bool
 }

@@ -87,6 +87,7 @@ struct ContainerCgroups {
     /// Kills whatever is still inside (a container without its own PID namespace keeps running children
     /// after its init is gone) and removes the directories.
     func destroy() throws {
+        if manager.removeIfEmpty() { return }
         guard manager.exists() else { return }
         if let pids = try? manager.processes(), !pids.isEmpty { try? manager.killAll(signal: SIGKILL) }
         do {

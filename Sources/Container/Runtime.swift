@@ -188,12 +188,18 @@ public struct Runtime {
         _ = Glibc.read(fifo, &byte, 1)
         // Without exec.fifo a live init reads as running: the state file needs no change.
         unlink(store.fifo(id))
+        let poststart: [Hook]
+        do { poststart = try record.hooks()?.poststart ?? [] } catch {
+            warn("\(error)")
+            return
+        }
+        if poststart.isEmpty { return }
         do {
             // The process was started: hooks see it running even if it has already exited.
             var running = ContainerStatus.state(record, store: store)
             running.status = .running
             running.pid = record.pid
-            try HookRunner.run(record.hooks()?.poststart, kind: "poststart", state: running)
+            try HookRunner.run(poststart, kind: "poststart", state: running)
         } catch {
             warn("\(error)")
         }

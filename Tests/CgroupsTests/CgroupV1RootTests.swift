@@ -43,6 +43,22 @@ struct CgroupV1RootTests {
         for d in dirs { #expect(!FileManager.default.fileExists(atPath: d)) }
     }
 
+    @Test("removeIfEmpty: refused (nothing removed) while a task is inside; one rmdir each once it has left")
+    func removeIfEmptyOnlyWhenEmpty() throws {
+        try RealCgroup.v1("rmempty") { m in
+            let child = try TestChild("read go; exec sleep 30")
+            defer { child.stop() }
+            try m.addProcess(child.pid)
+            #expect(!m.removeIfEmpty())
+            for (_, d) in m.paths { #expect(FileManager.default.fileExists(atPath: d), "\(d) removed with a task inside") }
+            child.stop()
+            #expect(RealCgroup.eventually { (try? m.processes())?.isEmpty ?? false })
+            #expect(m.removeIfEmpty())
+            #expect(!m.exists())
+            #expect(m.removeIfEmpty(), "nothing left is success")
+        }
+    }
+
     @Test func memoryHogIsOOMKilledAndCounted() throws {
         try RealCgroup.v1("oom") { m in
             try m.apply(CgroupResources(memory: MemoryLimits(limit: 16 << 20, swap: 16 << 20)))

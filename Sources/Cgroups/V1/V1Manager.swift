@@ -161,6 +161,18 @@ public struct V1Manager: CgroupManager {
         }
     }
 
+    public func removeIfEmpty() -> Bool {
+        var gone = true
+        for d in dirs {
+            guard CgroupCommon.removeIfEmpty(d) else {
+                gone = false
+                continue
+            }
+            if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: d) }
+        }
+        return gone
+    }
+
     public func exists() -> Bool {
         dirs.contains { FileIO.isDirectory($0) }
     }

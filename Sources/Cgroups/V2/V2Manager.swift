@@ -186,5 +186,11 @@ public struct V2Manager: CgroupManager {
         if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: dir) }
     }
 
+    public func removeIfEmpty() -> Bool {
+        guard CgroupCommon.removeIfEmpty(dir) else { return false }
+        if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: dir) }
+        return true
+    }
+
     public func exists() -> Bool { FileIO.isDirectory(dir) }
 }
