@@ -88,7 +88,7 @@ public struct Runtime {
         do {
             lock = try store.lock(opts.id)
             var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
-                                         owner: Identity.userName(geteuid()) ?? String(geteuid()), pid: 0,
+                                         owner: Identity.passwdName(geteuid()) ?? String(geteuid()), pid: 0,
                                          initStartTime: 0, phase: .creating, config: raw)
             record.configText = text
             cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }

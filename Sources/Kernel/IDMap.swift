@@ -92,6 +92,19 @@ public enum Identity {
         return String(cString: pw.pointee.pw_name)
     }
 
+    /// The name /etc/passwd gives `uid`, read directly as runc does for a container's owner: getpwuid would
+    /// go through NSS (nscd sockets, nsswitch.conf) on every `create`.
+    public static func passwdName(_ uid: UInt32, file: String = "/etc/passwd") -> String? {
+        guard let bytes = try? FileIO.read(file) else { return nil }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let f = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
+            if f.count > 2, UInt32(String(decoding: f[2], as: UTF8.self)) == uid {
+                return String(decoding: f[0], as: UTF8.self)
+            }
+        }
+        return nil
+    }
+
     /// setresgid/setresuid with setgroups — gid before uid: setuid drops the right to change groups.
     public static func become(uid: UInt32, gid: UInt32, groups: [UInt32]? = nil) throws {
         if let groups {

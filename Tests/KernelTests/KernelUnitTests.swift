@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Kernel
 
@@ -20,6 +21,17 @@ import Testing
         #expect(throws: CoveError.self) { try IDMap.validate([a, b], what: "uid map") }
         #expect(throws: CoveError.self) { try IDMap.validate([a, c], what: "uid map") }
         try IDMap.validate([a, IDMapping(inner: 10, outer: 1010, count: 5)], what: "uid map")
+    }
+
+    @Test("a container's owner comes from /etc/passwd by uid (first match); unknown uids have no name")
+    func passwdName() throws {
+        let path = "/tmp/cove-kernel-passwd-\(getpid())"
+        defer { unlink(path) }
+        try FileIO.write(path, "root:x:0:0:root:/root:/bin/bash\n# note\nbad line\nalice:x:1000:1000::/home/alice:/bin/sh\nalias:x:1000:1000::/:/bin/sh", create: true)
+        #expect(Identity.passwdName(0, file: path) == "root")
+        #expect(Identity.passwdName(1000, file: path) == "alice")
+        #expect(Identity.passwdName(4242, file: path) == nil)
+        #expect(Identity.passwdName(0, file: path + ".missing") == nil)
     }
 
     @Test func rendersMapFile() {
