@@ -101,6 +101,41 @@ ssize_t cove_recv_fd(int sock, int *fd, void *data, size_t len) {
     return n;
 }
 
+#define COVE_MAX_FDS 64 /* as include/CLinux.h declares it */
+
+ssize_t cove_send_fds(int sock, const int *fds, int count, const void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int) * COVE_MAX_FDS)];
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (count < 0 || count > COVE_MAX_FDS) { errno = EINVAL; return -1; }
+    if (count > 0) {
+        memset(control, 0, sizeof(control));
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * count);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
+    }
+    return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t cove_recv_fds(int sock, int *fds, int *count, void *data, size_t len) {
+    char control[CMSG_SPACE(sizeof(int) * COVE_MAX_FDS)];
+    struct iovec iov = { .iov_base = data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    *count = 0;
+    if (n < 0) return n;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        *count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(fds, CMSG_DATA(c), sizeof(int) * *count);
+    }
+    return n;
+}
+
 unsigned int cove_major(dev_t d) { return major(d); }
 unsigned int cove_minor(dev_t d) { return minor(d); }
 dev_t cove_makedev(unsigned int ma, unsigned int mi) { return makedev(ma, mi); }

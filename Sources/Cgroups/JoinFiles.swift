@@ -16,6 +16,10 @@ public struct CgroupJoinFiles {
     public struct File {
         public let path: String
         public let fd: Int32
+        public init(path: String, fd: Int32) {
+            self.path = path
+            self.fd = fd
+        }
     }
     public let files: [File]
 

@@ -20,10 +20,6 @@ struct InitConfig {
     /// linux.seccomp, checked; and with SCMP_ACT_NOTIFY the socket `create` connected to listenerPath.
     var seccomp: ContainerSeccomp?
     var seccompListener: Int32?
-    /// The container's cgroup directories (controller → host path) `create` made.
-    var cgroupPaths: [String: String] = [:]
-    /// What the init writes to move itself into those directories (`CgroupJoinFiles`).
-    var cgroupJoin = CgroupJoinFiles()
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
 
@@ -102,13 +98,13 @@ public enum InitProcess {
     }
 
     static func inheritedByInit(_ cfg: InitConfig, _ ch: SyncChannel) -> [Int32] {
-        var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values + cfg.cgroupJoin.descriptors
+        var keep: [Int32] = [ch.fd, cfg.stateDirFD] + cfg.idmapUserNamespaces.values
         if let fd = cfg.seccompListener { keep.append(fd) }
         return keep
     }
 
     /// The new namespaces but time (stage 1 unshares it to write offsets) and cgroup (the init unshares it
-    /// once it has moved itself into the container's cgroup, so the namespace is rooted there).
+    /// once it has moved itself into the container's cgroup, so the namespace is rooted there: InitCgroup).
     static func cloneFlags(_ cfg: InitConfig) -> CloneFlags {
         var flags = CloneFlags()
         for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
@@ -196,14 +192,8 @@ public enum InitProcess {
         var reported = false
         do {
             _ = try ch.expect("go", during: "waiting for cove create")
-            // First: a cgroup namespace unshared below is rooted where the init is then.
-            try step("joining the cgroup") { try cfg.cgroupJoin.joinCaller() }
-            cfg.cgroupJoin.close()
             if cfg.newUserNamespace {
                 try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
-            }
-            if cfg.newNamespaces.contains(.cgroup) {
-                try step("creating the cgroup namespace") { try Namespaces.unshare(.newCgroup) }
             }
             if cfg.newNamespaces.contains(.network) {
                 try step("bringing up lo in the new network namespace") { try Loopback.up() }
@@ -217,11 +207,12 @@ public enum InitProcess {
             }
             var rootfs = RootfsSetup(spec: cfg.spec, rootfs: cfg.rootfs, newUserNamespace: cfg.newUserNamespace, noPivot: cfg.noPivot,
                                      idmapUserNamespaces: cfg.idmapUserNamespaces)
-            if !cfg.newNamespaces.contains(.cgroup) {
-                rootfs.cgroupHostDirs = CgroupMount.HostDirs(made: cfg.cgroupPaths, layout: try? ContainerCgroups.hostLayout.get())
-            }
+            // The cgroup (and a cgroup namespace) comes while the mounts are made: see InitCgroup.
+            let cgroup = InitCgroup(channel: ch, newNamespace: cfg.newNamespaces.contains(.cgroup))
+            rootfs.cgroup = cgroup
             _ = Glibc.umask(0)
             try rootfs.prepare()
+            try cgroup.enter()
             for fd in cfg.idmapUserNamespaces.values { close(fd) }
             try ch.send("mounted")
             let stateText = try ch.expect("continue", during: "waiting for the createRuntime hooks")

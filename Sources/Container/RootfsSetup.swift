@@ -12,8 +12,9 @@ struct RootfsSetup {
     let newUserNamespace: Bool
     let noPivot: Bool
     var idmapUserNamespaces: [Int: Int32] = [:]
-    /// Without a cgroup namespace: the host directories a `cgroup` mount binds (see `CgroupMount`).
-    var cgroupHostDirs: CgroupMount.HostDirs? = nil
+    /// The init's way into its cgroup, entered before the first `cgroup` mount (which, without a cgroup
+    /// namespace, binds the directories it names: see `CgroupMount`). nil in tests that mount no cgroup.
+    var cgroup: InitCgroup? = nil
 
     var mounts: [OCI.Mount] { spec.mounts ?? [] }
 
@@ -42,7 +43,7 @@ struct RootfsSetup {
         let opts = try MountOptions(m.options, field: "\(field).options")
         let type = m.type ?? (opts.isBind ? "none" : nil)
         if type == "cgroup" || type == "cgroup2" {
-            return try CgroupMount.mount(m, options: opts, root: root, bindFrom: cgroupHostDirs)
+            return try CgroupMount.mount(m, options: opts, root: root, bindFrom: try cgroup?.enter())
         }
         var isFile = false
         if opts.isBind {

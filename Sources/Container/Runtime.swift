@@ -91,8 +91,6 @@ public struct Runtime {
                                          owner: Identity.passwdName(geteuid()) ?? String(geteuid()), pid: 0,
                                          initStartTime: 0, phase: .creating, config: raw)
             record.configText = text
-            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }
-            record.cgroupPaths = cgroups!.paths
             let stateDir = try step("opening the state directory") {
                 try syscallCheck("open", store.dir(opts.id)) { cove_open(store.dir(opts.id), RootfsPaths.oPath | O_DIRECTORY | O_CLOEXEC, 0) }
             }
@@ -100,9 +98,6 @@ public struct Runtime {
             var cfg = InitConfig(id: opts.id, spec: spec, rootfs: rootfs, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
                                  preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
             defer { for fd in cfg.idmapUserNamespaces.values { close(fd) } }
-            cfg.cgroupPaths = cgroups!.paths
-            cfg.cgroupJoin = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
-            defer { cfg.cgroupJoin.close() }
             cfg.seccomp = seccomp
             cfg.seccompListener = try seccomp?.connectListener()
             defer { if let fd = cfg.seccompListener { close(fd) } }
@@ -123,11 +118,17 @@ public struct Runtime {
             if let adj = spec.process?.oomScoreAdj {
                 try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
             }
-            // The init joins its cgroup first thing after "go" (see CgroupJoinFiles for why not from here).
             try channel.parent.send("go")
-            // While the init sets up its root filesystem: the files it and later commands need, each a new
-            // inode (slow on some filesystems). Until state.json is in place the id is taken (the directory)
-            // but shows as no container; exec.fifo must exist before the init is told to "continue".
+            // While the init sets up its root filesystem: its cgroup, which it joins by itself (InitCgroup,
+            // CgroupJoinFiles), then the files it and later commands need, each a new inode (slow on some
+            // filesystems). Until state.json is in place the id is taken (the directory) but shows as no
+            // container; exec.fifo must exist before the init is told to "continue".
+            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }
+            record.cgroupPaths = cgroups!.paths
+            let join = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
+            defer { join.close() }
+            try tellInit(channel.parent, "cgroup " + InitCgroup.encode(paths: cgroups!.paths, files: join.files.map(\.path)),
+                         fds: join.descriptors, during: "setting up the root filesystem")
             try step("writing the state") { try store.write(record) }
             try step("creating exec.fifo") {
                 // 0622: the init opens it for writing after it has become the container's user.
@@ -157,6 +158,16 @@ public struct Runtime {
         } catch {
             undo()
             throw CoveError("create \(opts.id): \(error)")
+        }
+    }
+
+    /// Sends to the init; when that fails because the init has already given up, its own reason wins.
+    func tellInit(_ channel: SyncChannel, _ message: String, fds: [Int32], during step: String) throws {
+        do {
+            try channel.send(message, fds: fds)
+        } catch {
+            if let reply = try? channel.receive(), reply.hasPrefix("error ") { throw CoveError(String(reply.dropFirst(6))) }
+            throw CoveError("\(step): \(error)")
         }
     }
 

@@ -42,5 +42,32 @@ struct SyncChannel {
         return msg.count > expected.count ? String(msg.dropFirst(expected.count + 1)) : ""
     }
 
+    /// `message` with descriptors attached (one SCM_RIGHTS message; the receiver gets them close-on-exec).
+    func send(_ message: String, fds: [Int32]) throws {
+        let bytes = Array(message.utf8)
+        _ = try bytes.withUnsafeBytes { buf in
+            try syscallCheck("sendmsg", "init sync") { cove_send_fds(fd, fds, Int32(fds.count), buf.baseAddress, buf.count) }
+        }
+    }
+
+    /// Waits for `expected` and takes the descriptors sent with it (see `expect` for errors).
+    func expectWithFDs(_ expected: String, during step: String) throws -> (text: String, fds: [Int32]) {
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        var fds = [Int32](repeating: -1, count: Int(COVE_MAX_FDS))
+        var count: Int32 = 0
+        let n = try buf.withUnsafeMutableBytes { b in
+            try syscallCheck("recvmsg", "init sync") { cove_recv_fds(fd, &fds, &count, b.baseAddress, b.count) }
+        }
+        let received = Array(fds[0..<Int(count)])
+        let msg = String(decoding: buf[0..<n], as: UTF8.self)
+        guard n > 0, msg == expected || msg.hasPrefix(expected + " ") else {
+            for f in received { Glibc.close(f) }
+            if n == 0 { throw CoveError("\(step): cove create exited without reporting why") }
+            if msg.hasPrefix("error ") { throw CoveError(String(msg.dropFirst(6))) }
+            throw CoveError("\(step): unexpected message: \(msg)")
+        }
+        return (msg.count > expected.count ? String(msg.dropFirst(expected.count + 1)) : "", received)
+    }
+
     func close() { Glibc.close(fd) }
 }

@@ -92,6 +92,10 @@ int cove_WTERMSIG(int s);
 /* SCM_RIGHTS: send or receive one file descriptor over a unix socket (sendmsg/recvmsg with cmsg macros) */
 ssize_t cove_send_fd(int sock, int fd, const void *data, size_t len);
 ssize_t cove_recv_fd(int sock, int *fd, void *data, size_t len);
+/* Up to COVE_MAX_FDS descriptors in one SCM_RIGHTS message; *count gets how many arrived. */
+#define COVE_MAX_FDS 64
+ssize_t cove_send_fds(int sock, const int *fds, int count, const void *data, size_t len);
+ssize_t cove_recv_fds(int sock, int *fds, int *count, void *data, size_t len);
 
 /* device numbers */
 unsigned int cove_major(dev_t d);
