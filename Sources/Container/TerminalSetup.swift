@@ -69,11 +69,12 @@ extension SyncChannel {
 
     /// Waits for `expected` carrying a descriptor; an `error …` message or a closed channel is thrown.
     func expectFD(_ expected: String, during step: String) throws -> Int32 {
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
         var received: Int32 = -1
-        let n = buf.withUnsafeMutableBytes { cove_recv_fd(self.fd, &received, $0.baseAddress, $0.count) }
-        if n < 0 { throw SyscallError.last("recvmsg", "init sync") }
-        let msg = String(decoding: buf[0..<n], as: UTF8.self)
+        let bytes = try SyncChannel.message { b in
+            try syscallCheck("recvmsg", "init sync") { cove_recv_fd(self.fd, &received, b.baseAddress, b.count) }
+        }
+        let n = bytes.count
+        let msg = String(decoding: bytes, as: UTF8.self)
         if n == 0 || msg != expected || received < 0 {
             if received >= 0 { Glibc.close(received) }
             if n == 0 { throw CoveError("\(step): container process exited without reporting why") }
