@@ -23,9 +23,18 @@ struct SyncChannel {
 
     /// One message's bytes, read by `body` into a 64 KiB buffer that is not cleared first (a create
     /// receives several messages; clearing 64 KiB for each showed up in profiles).
-    static func message(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows -> [UInt8] {
-        try [UInt8](unsafeUninitializedCapacity: 1 << 16) { buf, count in
-            count = try body(UnsafeMutableRawBufferPointer(buf))
+    static func message(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> [UInt8] {
+        func read() throws -> [UInt8] {
+            try [UInt8](unsafeUninitializedCapacity: 1 << 16) { buf, count in
+                count = try body(UnsafeMutableRawBufferPointer(buf))
+            }
+        }
+        do {
+            return try read()
+        } catch let e as SyscallError where e.errno == .connectionReset {
+            // The other side exited with a message of ours unread (the init fails before it takes "cgroup"):
+            // the kernel reports that once, ahead of the messages it sent before (its "error …" among them).
+            return try read()
         }
     }
 

@@ -39,4 +39,20 @@ struct InitCgroupMessageTests {
         try a.send("error it broke", fds: [])
         #expect(throws: (any Error).self) { _ = try b.expectWithFDs("cgroup", during: "test") }
     }
+
+    @Test("the init's own error wins when it exits with our message unread (the kernel reports ECONNRESET first)")
+    func errorAfterUnreadMessage() throws {
+        let (parent, child) = try SyncChannel.pair()
+        defer { parent.close() }
+        try parent.send("cgroup {}", fds: [])
+        try child.send("error mounts[3] (/x): it broke")
+        child.close()
+        do {
+            _ = try parent.expect("mounted", during: "setting up the root filesystem")
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)" == "mounts[3] (/x): it broke")
+        }
+        #expect(try parent.receive() == nil)
+    }
 }
