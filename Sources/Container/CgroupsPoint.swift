@@ -5,12 +5,13 @@ import OCI
 
 /// The container's cgroup(s), through the Cgroups module's manager.
 ///
-/// - `create` runs in `cove create` before the init is spawned: the manager for `linux.cgroupsPath` (or
+/// - `create` runs in `cove create` while the init sets up its root filesystem: the manager for `linux.cgroupsPath` (or
 ///   /cove/<id>) makes the directories and applies `linux.resources`. A limit the host cannot enforce fails
 ///   here, and whatever this call made is removed again.
-/// - `openJoinFiles` opens the files through which the init moves itself in, first thing once `create`
-///   lets it go: before it unshares a cgroup namespace (so the namespace is rooted at the container's
-///   cgroup), and before any hook or container process runs.
+/// - `openJoinFiles` opens the files through which the init moves itself in; `create` sends them over
+///   while the init sets up its root filesystem, and the init joins at its first cgroup mount or after its
+///   mounts (`InitCgroup`): before it unshares a cgroup namespace (so the namespace is rooted at the
+///   container's cgroup), and before any hook or container process runs.
 /// - Later commands rebuild the manager from the directories recorded in state.json (`restore`): a relative
 ///   cgroupsPath resolves against the calling process's cgroup, which differs from one `cove` to the next.
 struct ContainerCgroups {
