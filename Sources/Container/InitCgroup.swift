@@ -24,14 +24,13 @@ final class InitCgroup {
     func enter() throws -> CgroupMount.HostDirs? {
         if entered { return hostDirs }
         let (text, fds) = try channel.expectWithFDs("cgroup", during: "waiting for the container's cgroup")
-        var join = CgroupJoinFiles()
-        defer { join.close() }
-        let (paths, files) = try InitCgroup.decode(text)
-        guard files.count == fds.count else {
+        let decoded = try? InitCgroup.decode(text)
+        guard let (paths, files) = decoded, files.count == fds.count else {
             for f in fds { close(f) }
-            throw CoveError("joining the cgroup: \(fds.count) descriptors came for \(files.count) files")
+            throw CoveError("joining the cgroup: malformed message from cove create (\(fds.count) descriptors): \(text)")
         }
-        join = CgroupJoinFiles(files: zip(files, fds).map { CgroupJoinFiles.File(path: $0, fd: $1) })
+        let join = CgroupJoinFiles(files: zip(files, fds).map { CgroupJoinFiles.File(path: $0, fd: $1) })
+        defer { join.close() }
         try step("joining the cgroup") { try join.joinCaller() }
         if newNamespace {
             try step("creating the cgroup namespace") { try Namespaces.unshare(.newCgroup) }

@@ -165,9 +165,11 @@ public struct Runtime {
     func tellInit(_ channel: SyncChannel, _ message: String, fds: [Int32], during step: String) throws {
         do {
             try channel.send(message, fds: fds)
-        } catch {
+        } catch let e as SyscallError where e.errno == .brokenPipe || e.errno == .connectionReset {
+            // Gone: what it sent before it went is still queued (any other send error leaves it waiting, and
+            // reading then would wait with it).
             if let reply = try? channel.receive(), reply.hasPrefix("error ") { throw CoveError(String(reply.dropFirst(6))) }
-            throw CoveError("\(step): \(error)")
+            throw CoveError("\(step): \(e)")
         }
     }
 
