@@ -290,7 +290,7 @@ def main():
             rows = []
             if os.access(script, os.X_OK):
                 doc["netns_script"] = tools.netns_script(script, cove, n["netns"], args.quick, logs, say,
-                                                          net_cleanup)
+                                                          net_cleanup, args.out)
                 rows = tools.rows_from_netns_json(doc["netns_script"]["json"])
                 doc["tools"] += rows
                 if not rows:  # it stopped (e.g. Cove lacks a command): measure here so iproute2 still has numbers

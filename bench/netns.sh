@@ -1,10 +1,11 @@
 #!/bin/sh
 # Network namespace benchmark, Cove vs iproute2 (issue 3): N rounds of `netns add`+`delete` and N rounds of
 # veth pair create+delete, each tool spawned as a user would run it. Prints a table of medians (p10-p90)
-# and the cove/ip ratio, writes bench/results/netns.json, and prints that JSON as its last line.
+# and the cove/ip ratio, writes netns.json to $BENCH_RESULTS (default bench/results), and prints that JSON
+# as its last line.
 #
 # Usage: bench/netns.sh [--cove PATH] [--runs N] [--quick] [PATH]
-#   (the harness also passes COVE, BENCH_RUNS, BENCH_QUICK in the environment). Needs root and `ip`.
+#   (the harness also passes COVE, BENCH_RUNS, BENCH_QUICK, BENCH_RESULTS in the environment). Needs root and `ip`.
 # Only namespaces and devices named bnc<pid>... are made, in the host's namespace, and all are removed.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,9 +26,10 @@ COVE=${COVE:-$HERE/../.build/release/cove}
 [ "$(id -u)" = 0 ] || { echo "netns.sh: needs root" >&2; exit 1; }
 IP=$(command -v ip) || { echo "netns.sh: iproute2's ip not found" >&2; exit 1; }
 if [ -z "$RUNS" ]; then if [ -n "$QUICK" ] && [ "$QUICK" != 0 ]; then RUNS=20; else RUNS=200; fi; fi
-mkdir -p "$HERE/results"
+RESULTS=${BENCH_RESULTS:-$HERE/results}
+mkdir -p "$RESULTS"
 
-exec python3 - "$(realpath "$COVE")" "$IP" "$RUNS" "$HERE/results/netns.json" <<'PY'
+exec python3 - "$(realpath "$COVE")" "$IP" "$RUNS" "$RESULTS/netns.json" <<'PY'
 import json, os, platform, statistics, sys, time
 
 cove, ip, runs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

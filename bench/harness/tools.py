@@ -102,11 +102,12 @@ def netns_builtin(cove, ip, n, prefix, logs, say, cleanup):
     return [ns_b, veth_b]
 
 
-def netns_script(script, cove, n, quick, logs, say, cleanup):
+def netns_script(script, cove, n, quick, logs, say, cleanup, results):
     """bench/netns.sh belongs to the netns work; run it as its author wrote it and keep what it prints.
-    If its stdout holds a JSON object (the last line that parses), it is kept as data too."""
+    If its stdout holds a JSON object (the last line that parses), it is kept as data too. Its netns.json goes
+    to `results` (the run's --out), not always to bench/results."""
     say(f"netns: running {script}")
-    env = dict(os.environ, COVE=cove, BENCH_RUNS=str(n), BENCH_QUICK="1" if quick else "0")
+    env = dict(os.environ, COVE=cove, BENCH_RUNS=str(n), BENCH_QUICK="1" if quick else "0", BENCH_RESULTS=results)
     args = [script, "--cove", cove, "--runs", str(n)] + (["--quick"] if quick else [])
     out_path = os.path.join(logs, "netns-sh.out")
     err_path = os.path.join(logs, "netns-sh.err")
