@@ -24,34 +24,57 @@ final class InitCgroup {
     func enter() throws -> CgroupMount.HostDirs? {
         if entered { return hostDirs }
         let (text, fds) = try channel.expectWithFDs("cgroup", during: "waiting for the container's cgroup")
-        let decoded = try? InitCgroup.decode(text)
-        guard let (paths, files) = decoded, files.count == fds.count else {
+        guard let message = InitCgroup.Message(text), message.files.count == fds.count else {
             for f in fds { close(f) }
             throw CoveError("joining the cgroup: malformed message from cove create (\(fds.count) descriptors): \(text)")
         }
-        let join = CgroupJoinFiles(files: zip(files, fds).map { CgroupJoinFiles.File(path: $0, fd: $1) })
+        let join = CgroupJoinFiles(files: zip(message.files, fds).map { CgroupJoinFiles.File(path: $0, fd: $1) })
         defer { join.close() }
         try step("joining the cgroup") { try join.joinCaller() }
         if newNamespace {
             try step("creating the cgroup namespace") { try Namespaces.unshare(.newCgroup) }
         } else {
-            hostDirs = CgroupMount.HostDirs(made: paths, layout: try? ContainerCgroups.hostLayout.get())
+            hostDirs = CgroupMount.HostDirs(made: message.paths, layout: message.layout)
         }
         entered = true
         return hostDirs
     }
 
-    /// The message's text after "cgroup ": the directories (for state.json's shape: controller → path) and the
-    /// join files' paths, in the order their descriptors are attached.
-    static func encode(paths: [String: String], files: [String]) -> String {
-        JSONValue.object(["paths": .object(paths.mapValues { .string($0) }), "files": .array(files.map { .string($0) })]).text
-    }
+    /// The message's text after "cgroup ": the directories (controller → path, as state.json keeps them), the
+    /// join files' paths in the order their descriptors are attached, and the host's cgroup mounts — `create`
+    /// read mountinfo after the init was cloned, so the init would otherwise read and parse it again.
+    struct Message: Equatable {
+        var paths: [String: String]
+        var files: [String]
+        var layout: CgroupLayout?
 
-    static func decode(_ text: String) throws -> (paths: [String: String], files: [String]) {
-        let v = try JSONParser.parse(Array(text.utf8))
-        guard case .object(let p)? = v[path: ["paths"]], case .array(let f)? = v[path: ["files"]] else {
-            throw CoveError("joining the cgroup: malformed message from cove create: \(text)")
+        init(paths: [String: String], files: [String], layout: CgroupLayout?) {
+            self.paths = paths
+            self.files = files
+            self.layout = layout
         }
-        return (p.compactMapValues(\.stringValue), f.compactMap(\.stringValue))
+
+        var text: String {
+            var o: [String: JSONValue] = ["paths": .object(paths.mapValues { .string($0) }), "files": .array(files.map { .string($0) })]
+            if let layout {
+                o["mounts"] = .object(layout.v1Mounts.mapValues { .string($0) })
+                if let u = layout.unifiedMount { o["unified"] = .string(u) }
+            }
+            return JSONValue.object(o).text
+        }
+
+        /// nil for anything `text` does not make.
+        init?(_ text: String) {
+            guard let v = try? JSONParser.parse(Array(text.utf8)),
+                  case .object(let p)? = v[path: ["paths"]], case .array(let f)? = v[path: ["files"]] else { return nil }
+            paths = p.compactMapValues(\.stringValue)
+            files = f.compactMap(\.stringValue)
+            if case .object(let m)? = v[path: ["mounts"]] {
+                let unified = v[path: ["unified"]]?.stringValue
+                let mounts = m.compactMapValues(\.stringValue)
+                layout = CgroupLayout(mode: mounts.isEmpty ? .unified : (unified == nil ? .legacy : .hybrid),
+                                      v1Mounts: mounts, unifiedMount: unified)
+            }
+        }
     }
 }

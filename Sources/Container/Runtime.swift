@@ -127,8 +127,9 @@ public struct Runtime {
             record.cgroupPaths = cgroups!.paths
             let join = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
             defer { join.close() }
-            try tellInit(channel.parent, "cgroup " + InitCgroup.encode(paths: cgroups!.paths, files: join.files.map(\.path)),
-                         fds: join.descriptors, during: "setting up the root filesystem")
+            let message = InitCgroup.Message(paths: cgroups!.paths, files: join.files.map(\.path),
+                                             layout: try? ContainerCgroups.hostLayout.get())
+            try tellInit(channel.parent, "cgroup " + message.text, fds: join.descriptors, during: "setting up the root filesystem")
             try step("writing the state") { try store.write(record) }
             try step("creating exec.fifo") {
                 // 0622: the init opens it for writing after it has become the container's user.
