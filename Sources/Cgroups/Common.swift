@@ -9,12 +9,16 @@ enum CgroupCommon {
     static func perform(_ writes: [CgroupWrite], version: CgroupVersion, options: CgroupOptions,
                         dir: (String) -> String?, warnings: inout [CgroupWarning]) throws {
         var skipped = Set<String>()
+        var checked = Set<String>()
         for w in writes {
             guard let d = dir(w.controller) else {
                 throw missingController(w.controller, version: version, file: w.file)
             }
             let path = "\(d)/\(w.file)"
-            if CgroupFile.exists(path) { continue }
+            if checked.contains(path) || CgroupFile.exists(path) {
+                checked.insert(path)
+                continue
+            }
             if options.rootless && !FileIO.isDirectory(d) {
                 if skipped.insert(w.controller).inserted {
                     warnings.append(CgroupWarning("rootless: cgroup \(d) does not exist (no delegation); \(w.controller) limits are not applied"))
@@ -27,12 +31,18 @@ enum CgroupCommon {
             let owner = w.controller == "cgroup" ? "the cgroup v2 core" : "the \(w.controller) controller (cgroup \(version == .v1 ? "v1" : "v2"))"
             throw CoveError("cannot set \(w.file)=\(w.value): \(path) does not exist — \(owner) on this kernel cannot enforce it")
         }
+        // Runs of writes to one file (a container's dozen device rules) share one open: each write(2) is
+        // still one value to the kernel.
+        var runs: [(path: String, file: String, values: [String])] = []
         for w in writes where !skipped.contains(w.controller) {
             let path = "\(dir(w.controller)!)/\(w.file)"
+            if runs.last?.path == path { runs[runs.count - 1].values.append(w.value) } else { runs.append((path, w.file, [w.value])) }
+        }
+        for run in runs {
             do {
-                try CgroupFile.write(path, w.value, trace: options.trace)
+                try CgroupFile.write(run.path, run.values, trace: options.trace)
             } catch where options.rootless && CgroupFile.isPermission(error) {
-                warnings.append(CgroupWarning("rootless: cannot write \(path) (\(error)); \(w.file) is not applied"))
+                warnings.append(CgroupWarning("rootless: cannot write \(run.path) (\(error)); \(run.file) is not applied"))
             }
         }
     }

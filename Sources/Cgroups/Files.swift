@@ -59,19 +59,28 @@ public struct CgroupOptions {
 /// Small cgroupfs file helpers (no Foundation).
 enum CgroupFile {
     /// Writes `value` with one write(2), O_TRUNC like runc, so a regular file in a test tree ends up holding
-    /// exactly the last value. Errors name the file and the value.
+    /// exactly that value. Errors name the file and the value.
     static func write(_ path: String, _ value: String, trace: ((String, String) -> Void)?) throws {
-        trace?(path, value)
+        try write(path, [value], trace: trace)
+    }
+
+    /// Each value with a write(2) of its own through one open (cgroupfs takes every write as a whole
+    /// value; a regular file ends up holding them all, one after the other).
+    static func write(_ path: String, _ values: [String], trace: ((String, String) -> Void)?) throws {
+        if let first = values.first { trace?(path, first) }
         let fd = Glibc.open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         if fd < 0 { throw SyscallError.last("open", path) }
         defer { close(fd) }
-        var bytes = Array(value.utf8)
-        while true {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n >= 0 { break }
-            let e = errno
-            if e == EINTR { continue }
-            throw SyscallError("write", "\(path) (\"\(value)\")", errno: .init(rawValue: e))
+        for (i, value) in values.enumerated() {
+            if i > 0 { trace?(path, value) }
+            var bytes = Array(value.utf8)
+            while true {
+                let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if n >= 0 { break }
+                let e = errno
+                if e == EINTR { continue }
+                throw SyscallError("write", "\(path) (\"\(value)\")", errno: .init(rawValue: e))
+            }
         }
     }
 

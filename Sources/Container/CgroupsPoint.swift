@@ -6,8 +6,11 @@ import OCI
 /// The container's cgroup(s), through the Cgroups module's manager.
 ///
 /// - `create` runs in `cove create` while the init sets up its root filesystem: the manager for `linux.cgroupsPath` (or
-///   /cove/<id>) makes the directories and applies `linux.resources`. A limit the host cannot enforce fails
-///   here, and whatever this call made is removed again.
+///   /cove/<id>) makes the directories and writes the limits on what the init itself does there (`early`).
+///   The others (converted and checked first) wait for `applyResources`, after the init has been sent its
+///   cgroup, so the init does not wait for them; they are in force before any hook or container process
+///   runs (runc sets all limits only once the init reports its root filesystem ready). A limit the host
+///   cannot enforce fails either call; `discard` then removes what `create` made.
 /// - `openJoinFiles` opens the files through which the init moves itself in; `create` sends them over
 ///   while the init sets up its root filesystem, and the init joins at its first cgroup mount or after its
 ///   mounts (`InitCgroup`): before it unshares a cgroup namespace (so the namespace is rooted at the
@@ -17,6 +20,10 @@ import OCI
 struct ContainerCgroups {
     let manager: any CgroupManager
     let warn: (String) -> Void
+    /// What `applyResources` writes (empty for a restored manager).
+    var resources = CgroupResources()
+    /// The directory was there before `create` (a cgroupsPath made by someone else): `discard` keeps it.
+    var existed = false
 
     var paths: [String: String] { manager.paths }
 
@@ -38,11 +45,11 @@ struct ContainerCgroups {
         if existed, let pids = try? manager.processes(), !pids.isEmpty {
             throw CoveError("cgroup \(manager.cgroupPath) already holds \(pids.count) process(es); a container needs a cgroup of its own")
         }
-        var skipped: [CgroupWarning] = []
-        var warnings: [CgroupWarning] = []
+        let skipped: [CgroupWarning]
+        let (early, late) = split(resources)
         do {
             skipped = try manager.create()
-            if !resources.isEmpty { warnings = try manager.apply(resources) }
+            if !early.isEmpty { for w in try manager.apply(early) { warn(w.message) } }
         } catch {
             // Only what this call made goes away: an existing cgroup named by cgroupsPath stays.
             if !existed { try? manager.destroy() }
@@ -51,8 +58,30 @@ struct ContainerCgroups {
         // Rootless without delegation: like runc, cove goes on without the directories it may not make
         // (a debug line each); every limit that is not applied because of that is a warning.
         for w in skipped { debug(w.message) }
-        for w in warnings { warn(w.message) }
-        return ContainerCgroups(manager: manager, warn: resources.isEmpty ? debug : warn)
+        return ContainerCgroups(manager: manager, warn: resources.isEmpty ? debug : warn, resources: late, existed: existed)
+    }
+
+    /// What must be in place before the init joins, and the rest. Device rules: v1 writes them one by
+    /// one, deny-all first, while the init makes device nodes. Memory (and `unified`, which may hold
+    /// memory.max): a limit lowered under what the init has charged meanwhile fails (v1) or OOM-kills it (v2).
+    static func split(_ r: CgroupResources) -> (early: CgroupResources, late: CgroupResources) {
+        var late = r
+        late.devices = []
+        late.memory = nil
+        late.unified = [:]
+        return (CgroupResources(memory: r.memory, devices: r.devices, unified: r.unified), late)
+    }
+
+    /// Writes the limits `create` checked and left for after the init had its cgroup.
+    func applyResources() throws {
+        if resources.isEmpty { return }
+        for w in try manager.apply(resources) { warn(w.message) }
+    }
+
+    /// Undoes `create` after a later step failed: the container's processes are gone by now, so only the
+    /// directories are left, and only the ones `create` made.
+    func discard() {
+        if !existed { try? destroy() }
     }
 
     /// The manager of a container created earlier; nil when its state records no cgroup.

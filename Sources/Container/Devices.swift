@@ -148,12 +148,15 @@ enum CgroupMount {
                 if ctrls.isEmpty { ("unified", "cgroup2", nil) }
                 else if ctrls.hasPrefix("name=") { (String(ctrls.dropFirst(5)), "cgroup", "none,\(ctrls)") }
                 else { (ctrls, "cgroup", ctrls) }
-            let sub = try RootfsPaths.create(root: root, m.destination + "/" + dir)
+            // In the tmpfs just mounted: nothing else has had a chance to put anything there.
+            let shown = m.destination + "/" + dir
+            try syscallCheck("mkdir", shown) { mkdirat(topDir, dir, 0o755) }
+            let sub = try RootfsPaths.openBeneath(topDir, dir, shown: shown)
             defer { close(sub) }
             if let source = host?.directory(controllers: ctrls, path: String(f[2])) {
                 try Mounts.mount(source: source, target: RootfsPaths.procPath(sub), type: nil, flags: .bind)
                 // `sub` still names the directory under the new mount: open the mount's root to remount it.
-                let bound = try RootfsPaths.open(root: root, m.destination + "/" + dir)
+                let bound = try RootfsPaths.openBeneath(topDir, dir, shown: shown)
                 defer { close(bound) }
                 try Remount.bind(RootfsPaths.procPath(bound), adding: flags.intersection([.readOnly, .noSuid, .noDev, .noExec]),
                                  removing: [], what: "\(m.destination)/\(dir)")

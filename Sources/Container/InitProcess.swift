@@ -26,6 +26,10 @@ struct InitConfig {
     var linux: Linux { spec.linux ?? Linux() }
     var newNamespaces: [Linux.NamespaceType] { (linux.namespaces ?? []).filter { $0.path == nil }.map(\.type) }
     var newUserNamespace: Bool { newNamespaces.contains(.user) }
+    /// A new network namespace is made by the init itself (after "go"), while `create` makes the cgroup: the
+    /// kernel's work for it (loopback, per-namespace tables) is the largest part of the clone. Only
+    /// linux.netDevices needs it at the clone, for `create` moves them in before "go".
+    var initUnsharesNetwork: Bool { newNamespaces.contains(.network) && (linux.netDevices ?? [:]).isEmpty }
 }
 
 /// The container's init and how it comes to be:
@@ -104,11 +108,13 @@ public enum InitProcess {
         return keep
     }
 
-    /// The new namespaces but time (stage 1 unshares it to write offsets) and cgroup (the init unshares it
-    /// once it has moved itself into the container's cgroup, so the namespace is rooted there: InitCgroup).
+    /// The new namespaces but time (stage 1 unshares it to write offsets), cgroup (the init unshares it
+    /// once it has moved itself into the container's cgroup, so the namespace is rooted there: InitCgroup)
+    /// and, usually, network (`InitConfig.initUnsharesNetwork`).
     static func cloneFlags(_ cfg: InitConfig) -> CloneFlags {
         var flags = CloneFlags()
         for kind in cfg.newNamespaces where kind != .time && kind != .cgroup {
+            if kind == .network && cfg.initUnsharesNetwork { continue }
             flags.insert(NamespaceKind(name: kind.rawValue)!.cloneFlag)
         }
         return flags
@@ -195,6 +201,10 @@ public enum InitProcess {
             _ = try ch.expect("go", during: "waiting for cove create")
             if cfg.newUserNamespace {
                 try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
+            }
+            if cfg.initUnsharesNetwork {
+                // Owned by the user namespace the init is in: the container's own when it has one.
+                try step("creating the network namespace") { try Namespaces.unshare(.newNet) }
             }
             if cfg.newNamespaces.contains(.network) {
                 try step("bringing up lo in the new network namespace") { try Loopback.up() }

@@ -80,7 +80,7 @@ public struct Runtime {
                 _ = Glibc.kill(pid, SIGKILL)
                 _ = try? ProcessControl.wait(pid)
             }
-            try? cgroups?.destroy()
+            cgroups?.discard()
             pidFile?.discard()
             store.remove(opts.id)
             lock?.release()
@@ -130,6 +130,7 @@ public struct Runtime {
             let message = InitCgroup.Message(paths: cgroups!.paths, files: join.files.map(\.path),
                                              layout: try? ContainerCgroups.hostLayout.get())
             try tellInit(channel.parent, "cgroup " + message.text, fds: join.descriptors, during: "setting up the root filesystem")
+            try step("creating the cgroup") { try cgroups!.applyResources() }
             try step("writing the state") { try store.write(record) }
             try step("creating exec.fifo") {
                 // 0622: the init opens it for writing after it has become the container's user.

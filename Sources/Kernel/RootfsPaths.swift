@@ -18,37 +18,58 @@ public enum RootfsPaths {
 
     /// Opens `path` inside the root, creating missing directories (and, with `file`, the last component as
     /// an empty file) without ever following a symlink out of the root. Returns an O_PATH descriptor.
+    ///
+    /// One openat2 when the path exists (the usual case for a mount target). Otherwise the deepest existing
+    /// ancestor is found from the bottom up, and each missing component is made in the directory opened
+    /// before it and opened from there with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS: a symlink swapped in by
+    /// the container's processes meanwhile fails the open instead of being followed.
     public static func create(root: Int32, _ path: String, file: Bool = false, mode: mode_t = 0o755) throws -> Int32 {
         let parts = relative(path).split(separator: "/").map(String.init)
         if parts.isEmpty { return try open(root: root, "/") }
-        for i in 1...parts.count {
-            let prefix = parts[0..<i].joined(separator: "/")
+        do {
+            return try open(root: root, parts.joined(separator: "/"))
+        } catch let e as SyscallError where e.errno.rawValue == ENOENT {}
+        // parts[0..<existing] resolves to a directory; parts[existing...] are made below it.
+        var existing = parts.count - 1
+        var dir: Int32 = -1
+        while dir < 0 {
             do {
-                let fd = try open(root: root, prefix)
-                if i == parts.count { return fd }
-                close(fd)
-                continue
-            } catch let e as SyscallError where e.errno.rawValue == ENOENT {
-                let parent = try open(root: root, parts[0..<(i - 1)].joined(separator: "/"), flags: RootfsPaths.oPath | O_DIRECTORY)
-                defer { close(parent) }
-                let name = parts[i - 1]
-                let last = i == parts.count
-                if last && file {
-                    let fd = cove_openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
-                    if fd < 0 && cove_errno() != EEXIST { throw SyscallError.last("create", "/" + prefix) }
-                    if fd >= 0 { close(fd) }
-                } else if mkdirat(parent, name, mode) != 0 {
-                    if cove_errno() == EEXIST {
-                        throw CoveError("/\(prefix): is a symlink that points nowhere inside the container root")
-                    }
-                    throw SyscallError.last("mkdir", "/" + prefix)
-                }
-                let fd = try open(root: root, prefix)
-                if last { return fd }
-                close(fd)
+                dir = try open(root: root, parts[0..<existing].joined(separator: "/"), flags: RootfsPaths.oPath | O_DIRECTORY)
+            } catch let e as SyscallError where e.errno.rawValue == ENOENT && existing > 0 {
+                existing -= 1
             }
         }
-        fatalError("unreachable")
+        defer { close(dir) }
+        for i in existing..<parts.count {
+            let name = parts[i]
+            let shown = "/" + parts[0...i].joined(separator: "/")
+            let last = i == parts.count - 1
+            if last && file {
+                let fd = cove_openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
+                if fd < 0 && cove_errno() != EEXIST { throw SyscallError.last("create", shown) }
+                if fd >= 0 { close(fd) }
+            } else if mkdirat(dir, name, mode) != 0 {
+                if cove_errno() == EEXIST {
+                    // Not found by the in-root open above, yet there: a symlink that leads nowhere.
+                    throw CoveError("\(shown): is a symlink that points nowhere inside the container root")
+                }
+                throw SyscallError.last("mkdir", shown)
+            }
+            let next = try openBeneath(dir, name, directory: !(last && file), shown: shown)
+            close(dir)
+            dir = next
+        }
+        let made = dir
+        dir = -1
+        return made
+    }
+
+    /// O_PATH descriptor of `name` right inside `dir`, which must not be a symlink (RESOLVE_BENEATH |
+    /// RESOLVE_NO_SYMLINKS): for what the runtime has just made there. `shown` names it in errors.
+    public static func openBeneath(_ dir: Int32, _ name: String, directory: Bool = true, shown: String) throws -> Int32 {
+        var how = cove_open_how(flags: UInt64(UInt32(bitPattern: RootfsPaths.oPath | O_CLOEXEC | (directory ? O_DIRECTORY : 0))), mode: 0,
+                                resolve: UInt64(COVE_RESOLVE_BENEATH | COVE_RESOLVE_NO_SYMLINKS | COVE_RESOLVE_NO_MAGICLINKS))
+        return try syscallCheck("openat2", shown) { cove_openat2(dir, name, &how) }
     }
 
     /// The magic-link path that names an open descriptor for mount(2) and friends.
