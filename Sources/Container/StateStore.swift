@@ -21,8 +21,7 @@ public struct ContainerRecord: Codable, Sendable {
     public var initStartTime: UInt64
     public var phase: Phase
     /// The config.json the container was created from (as `update` changed it), kept as a JSON tree: the
-    /// commands after `create` read a few fields of it, and decoding all of Spec's Codable types would
-    /// cost `start` and `delete` more than the rest of their work. `spec()` decodes the whole of it.
+    /// commands after `create` read a few fields of it (`part`), not all of it. `spec()` decodes the whole.
     public var config: JSONValue
     /// The cgroup manager's directories (v1 controller → path; v2 key ""): later commands rebuild the
     /// manager from them. Absent for a container whose cgroup was never made.
@@ -75,7 +74,7 @@ public struct ContainerRecord: Codable, Sendable {
     }
 
     /// One part of the config, decoded alone (`["linux", "namespaces"]`); nil when absent or null.
-    func part<T: Decodable>(_ type: T.Type, _ keys: String...) throws -> T? {
+    func part<T: TreeDecodable>(_ type: T.Type, _ keys: String...) throws -> T? {
         guard let v = config[path: keys], v != .null else { return nil }
         return try SpecDecoder.decode(type, from: v, source: source, at: keys)
     }

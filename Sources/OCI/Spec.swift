@@ -3,7 +3,7 @@ import FoundationEssentials
 /// The OCI runtime configuration (config.json), runtime-spec 1.3.0. Field names are the spec's.
 /// Platform sections Cove cannot run (windows, solaris, vm, zos) are kept as raw JSON so that decoding
 /// never drops them; `SpecValidator` then refuses them with a clear error.
-public struct Spec: Codable, Equatable, Sendable {
+public struct Spec: Encodable, Equatable, Sendable {
     public var ociVersion: String
     public var process: Process?
     public var root: Root?
@@ -25,7 +25,7 @@ public struct Spec: Codable, Equatable, Sendable {
     public static let version = "1.3.0"
 }
 
-public struct Root: Codable, Equatable, Sendable {
+public struct Root: Encodable, Equatable, Sendable {
     public var path: String
     public var readonly: Bool?
     public init(path: String, readonly: Bool? = nil) {
@@ -34,7 +34,7 @@ public struct Root: Codable, Equatable, Sendable {
     }
 }
 
-public struct Mount: Codable, Equatable, Sendable {
+public struct Mount: Encodable, Equatable, Sendable {
     public var destination: String
     public var source: String?
     public var options: [String]?
@@ -49,7 +49,7 @@ public struct Mount: Codable, Equatable, Sendable {
     }
 }
 
-public struct IDMapping: Codable, Equatable, Sendable {
+public struct IDMapping: Encodable, Equatable, Sendable {
     public var containerID: UInt32
     public var hostID: UInt32
     public var size: UInt32
@@ -60,7 +60,7 @@ public struct IDMapping: Codable, Equatable, Sendable {
     }
 }
 
-public struct Process: Codable, Equatable, Sendable {
+public struct Process: Encodable, Equatable, Sendable {
     public var terminal: Bool?
     public var consoleSize: ConsoleSize?
     public var user: User?
@@ -83,12 +83,12 @@ public struct Process: Codable, Equatable, Sendable {
         self.cwd = cwd
     }
 
-    public struct ConsoleSize: Codable, Equatable, Sendable {
+    public struct ConsoleSize: Encodable, Equatable, Sendable {
         public var height: UInt64
         public var width: UInt64
     }
 
-    public struct User: Codable, Equatable, Sendable {
+    public struct User: Encodable, Equatable, Sendable {
         public var uid: UInt32?
         public var gid: UInt32?
         public var umask: UInt32?
@@ -100,7 +100,7 @@ public struct Process: Codable, Equatable, Sendable {
         }
     }
 
-    public struct Capabilities: Codable, Equatable, Sendable {
+    public struct Capabilities: Encodable, Equatable, Sendable {
         public var bounding: [String]?
         public var effective: [String]?
         public var inheritable: [String]?
@@ -116,7 +116,7 @@ public struct Process: Codable, Equatable, Sendable {
         }
     }
 
-    public struct Rlimit: Codable, Equatable, Sendable {
+    public struct Rlimit: Encodable, Equatable, Sendable {
         public var type: String
         public var hard: UInt64
         public var soft: UInt64
@@ -127,12 +127,12 @@ public struct Process: Codable, Equatable, Sendable {
         }
     }
 
-    public struct Scheduler: Codable, Equatable, Sendable {
-        public enum Policy: String, Codable, Sendable {
+    public struct Scheduler: Encodable, Equatable, Sendable {
+        public enum Policy: String, Encodable, Sendable {
             case other = "SCHED_OTHER", fifo = "SCHED_FIFO", rr = "SCHED_RR", batch = "SCHED_BATCH"
             case iso = "SCHED_ISO", idle = "SCHED_IDLE", deadline = "SCHED_DEADLINE"
         }
-        public enum Flag: String, Codable, Sendable {
+        public enum Flag: String, Encodable, Sendable {
             case resetOnFork = "SCHED_FLAG_RESET_ON_FORK", reclaim = "SCHED_FLAG_RECLAIM"
             case dlOverrun = "SCHED_FLAG_DL_OVERRUN", keepPolicy = "SCHED_FLAG_KEEP_POLICY"
             case keepParams = "SCHED_FLAG_KEEP_PARAMS", utilClampMin = "SCHED_FLAG_UTIL_CLAMP_MIN"
@@ -147,21 +147,21 @@ public struct Process: Codable, Equatable, Sendable {
         public var period: UInt64?
     }
 
-    public struct IOPriority: Codable, Equatable, Sendable {
-        public enum Class: String, Codable, Sendable {
+    public struct IOPriority: Encodable, Equatable, Sendable {
+        public enum Class: String, Encodable, Sendable {
             case rt = "IOPRIO_CLASS_RT", be = "IOPRIO_CLASS_BE", idle = "IOPRIO_CLASS_IDLE"
         }
         public var `class`: Class
         public var priority: Int32?
     }
 
-    public struct CPUAffinity: Codable, Equatable, Sendable {
+    public struct CPUAffinity: Encodable, Equatable, Sendable {
         public var initial: String?
         public var final: String?
     }
 }
 
-public struct Hook: Codable, Equatable, Sendable {
+public struct Hook: Encodable, Equatable, Sendable {
     public var path: String
     public var args: [String]?
     public var env: [String]?
@@ -174,7 +174,7 @@ public struct Hook: Codable, Equatable, Sendable {
     }
 }
 
-public struct Hooks: Codable, Equatable, Sendable {
+public struct Hooks: Encodable, Equatable, Sendable {
     public var prestart: [Hook]?
     public var createRuntime: [Hook]?
     public var createContainer: [Hook]?
@@ -188,15 +188,15 @@ public struct Hooks: Codable, Equatable, Sendable {
 }
 
 /// FreeBSD jails: typed only so that decoding checks its enums (the spec's fixtures test them).
-public struct FreeBSD: Codable, Equatable, Sendable {
-    public enum SharingMode: String, Codable, Sendable { case disable, new, inherit }
-    public enum SharingModeNoDisable: String, Codable, Sendable { case new, inherit }
-    public struct Device: Codable, Equatable, Sendable {
+public struct FreeBSD: Encodable, Equatable, Sendable {
+    public enum SharingMode: String, Encodable, Sendable { case disable, new, inherit }
+    public enum SharingModeNoDisable: String, Encodable, Sendable { case new, inherit }
+    public struct Device: Encodable, Equatable, Sendable {
         public var path: String?
         public var mode: UInt32?
     }
-    public struct Jail: Codable, Equatable, Sendable {
-        public struct Allow: Codable, Equatable, Sendable {
+    public struct Jail: Encodable, Equatable, Sendable {
+        public struct Allow: Encodable, Equatable, Sendable {
             public var setHostname, rawSockets, chflags: Bool?
             public var mount: [String]?
             public var quotas, socketAf, mlock, reservedPorts, suser: Bool?

@@ -2,7 +2,7 @@ import FoundationEssentials
 
 /// `linux.resources`: the full shape of the spec. Applying it is the cgroup manager's job (issue 5); the
 /// Container module converts it to the Cgroups module's own types.
-public struct Resources: Codable, Equatable, Sendable {
+public struct Resources: Encodable, Equatable, Sendable {
     public var devices: [DeviceRule]?
     public var memory: Memory?
     public var cpu: CPU?
@@ -15,7 +15,7 @@ public struct Resources: Codable, Equatable, Sendable {
 
     public init() {}
 
-    public struct DeviceRule: Codable, Equatable, Sendable {
+    public struct DeviceRule: Encodable, Equatable, Sendable {
         public var allow: Bool
         public var type: String?
         public var major: Int64?
@@ -30,7 +30,7 @@ public struct Resources: Codable, Equatable, Sendable {
         }
     }
 
-    public struct Memory: Codable, Equatable, Sendable {
+    public struct Memory: Encodable, Equatable, Sendable {
         public var limit: Int64?
         public var reservation: Int64?
         public var swap: Int64?
@@ -43,7 +43,7 @@ public struct Resources: Codable, Equatable, Sendable {
         public init() {}
     }
 
-    public struct CPU: Codable, Equatable, Sendable {
+    public struct CPU: Encodable, Equatable, Sendable {
         public var shares: UInt64?
         public var quota: Int64?
         public var burst: UInt64?
@@ -56,19 +56,19 @@ public struct Resources: Codable, Equatable, Sendable {
         public init() {}
     }
 
-    public struct Pids: Codable, Equatable, Sendable {
+    public struct Pids: Encodable, Equatable, Sendable {
         public var limit: Int64
         public init(limit: Int64) { self.limit = limit }
     }
 
-    public struct BlockIO: Codable, Equatable, Sendable {
-        public struct WeightDevice: Codable, Equatable, Sendable {
+    public struct BlockIO: Encodable, Equatable, Sendable {
+        public struct WeightDevice: Encodable, Equatable, Sendable {
             public var major: Int64
             public var minor: Int64
             public var weight: UInt16?
             public var leafWeight: UInt16?
         }
-        public struct ThrottleDevice: Codable, Equatable, Sendable {
+        public struct ThrottleDevice: Encodable, Equatable, Sendable {
             public var major: Int64
             public var minor: Int64
             public var rate: UInt64?
@@ -83,13 +83,13 @@ public struct Resources: Codable, Equatable, Sendable {
         public init() {}
     }
 
-    public struct HugepageLimit: Codable, Equatable, Sendable {
+    public struct HugepageLimit: Encodable, Equatable, Sendable {
         public var pageSize: String
         public var limit: UInt64
     }
 
-    public struct Network: Codable, Equatable, Sendable {
-        public struct Priority: Codable, Equatable, Sendable {
+    public struct Network: Encodable, Equatable, Sendable {
+        public struct Priority: Encodable, Equatable, Sendable {
             public var name: String
             public var priority: UInt32
         }
@@ -97,7 +97,7 @@ public struct Resources: Codable, Equatable, Sendable {
         public var priorities: [Priority]?
     }
 
-    public struct Rdma: Codable, Equatable, Sendable {
+    public struct Rdma: Encodable, Equatable, Sendable {
         public var hcaHandles: UInt32?
         public var hcaObjects: UInt32?
     }
