@@ -74,6 +74,22 @@ extension CgroupManager {
     public var isPaused: Bool { (try? freezerState()) == .frozen }
 }
 
+/// The freezer state from directories recorded at create time (state.json), without detecting the layout
+/// or building a manager: `cove state`, `start` and `delete` ask it of every container.
+public enum RecordedCgroup {
+    /// True when the recorded cgroup reports itself frozen (v1 freezer.state FROZEN, v2 cgroup.events
+    /// `frozen 1`); false when it is thawed, half-frozen, has no freezer or is gone.
+    public static func isFrozen(_ paths: [String: String]) -> Bool {
+        if let d = paths["freezer"] { return (try? CgroupFile.read("\(d)/freezer.state")) == FreezerState.frozen.rawValue }
+        if let d = paths[""] {
+            // As V2Freezer.state: frozen by its own cgroup.freeze, not only by an ancestor's.
+            guard (try? CgroupFile.read("\(d)/cgroup.freeze")) == "1" else { return false }
+            return (try? CgroupFile.readKeyed("\(d)/cgroup.events"))?["frozen"] == 1
+        }
+        return false
+    }
+}
+
 /// Entry point: detect the layout and build the matching manager.
 public enum Cgroup {
     /// The manager for `cgroupsPath` on `layout` (detected from /proc/self/mountinfo when nil).

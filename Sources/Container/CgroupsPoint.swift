@@ -95,8 +95,7 @@ struct ContainerCgroups {
 
     /// True when the container's freezer reports it frozen (`cove state` shows `paused`).
     static func isPaused(_ record: ContainerRecord) -> Bool {
-        guard let cg = try? restore(record), cg.manager.exists() else { return false }
-        return cg.manager.isPaused
+        RecordedCgroup.isFrozen(record.cgroupPaths ?? [:])
     }
 
     /// The files the init or an exec'd process writes to move itself in (`CgroupJoinFiles`).

@@ -6,10 +6,10 @@ import OCI
 
 /// What `cove` keeps about one container in ROOT/ID/state.json. The live status is computed from the
 /// init process on every read (`ContainerStatus`), never trusted from the file.
-public struct ContainerRecord: Codable, Sendable {
+public struct ContainerRecord: Encodable, TreeDecodable, Sendable {
     /// `creating` until `create` is done. `started` is no longer written (`start` only removes exec.fifo)
     /// but is read from older state files.
-    public enum Phase: String, Codable, Sendable { case creating, created, started }
+    public enum Phase: String, Encodable, TreeDecodable, Sendable { case creating, created, started }
 
     public var id: String
     public var bundle: String
@@ -44,6 +44,20 @@ public struct ContainerRecord: Codable, Sendable {
         self.initStartTime = initStartTime
         self.phase = phase
         self.config = config
+    }
+
+    public init(tree: TreeNode) throws {
+        let o = try tree.object()
+        id = try o.required("id")
+        bundle = try o.required("bundle")
+        rootfs = try o.required("rootfs")
+        created = try o.required("created")
+        owner = try o.required("owner")
+        pid = try o.required("pid")
+        initStartTime = try o.required("initStartTime")
+        phase = try o.required("phase")
+        config = try o.required("spec")
+        cgroupPaths = try o.optional("cgroupPaths")
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -2,8 +2,8 @@ import FoundationEssentials
 
 /// A container's state as `cove state` prints it: the runtime-spec State plus runc's rootfs, created and owner.
 /// Hooks get the spec's fields only (`forHooks`).
-public struct State: Codable, Equatable, Sendable {
-    public enum Status: String, Codable, Sendable { case creating, created, running, paused, stopped }
+public struct State: Encodable, TreeDecodable, Equatable, Sendable {
+    public enum Status: String, Encodable, TreeDecodable, Sendable { case creating, created, running, paused, stopped }
 
     public var ociVersion: String
     public var id: String
@@ -26,6 +26,19 @@ public struct State: Codable, Equatable, Sendable {
         self.created = created
         self.owner = owner
         self.annotations = annotations
+    }
+
+    public init(tree: TreeNode) throws {
+        let o = try tree.object()
+        ociVersion = try o.required("ociVersion")
+        id = try o.required("id")
+        pid = try o.required("pid")
+        status = try o.required("status")
+        bundle = try o.required("bundle")
+        rootfs = try o.optional("rootfs")
+        created = try o.optional("created")
+        owner = try o.optional("owner")
+        annotations = try o.optional("annotations")
     }
 
     /// The runtime-spec's state (what hooks read on stdin).
@@ -53,6 +66,8 @@ public struct State: Codable, Equatable, Sendable {
         let body = fields.map { (pretty ? "  " : "") + JSONText.quote($0.0) + (pretty ? ": " : ":") + $0.1 }
         return Array((pretty ? "{\n" + JSONText.join(body, ",\n") + "\n}" : "{" + JSONText.join(body, ",") + "}").utf8)
     }
+
+    enum CodingKeys: String, CodingKey { case ociVersion, id, pid, status, bundle, rootfs, created, owner, annotations }
 
     /// runc prints `"annotations"` only when there are some.
     public func encode(to encoder: Encoder) throws {

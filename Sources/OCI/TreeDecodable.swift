@@ -20,7 +20,7 @@ public struct TreeNode {
     let tracker: KeyTracker?
 
     /// The value as an object whose fields are read by name; every name asked counts as known.
-    func object() throws -> TreeObject {
+    public func object() throws -> TreeObject {
         switch value {
         case .object(let o):
             return TreeObject(object: o, path: path, visit: tracker?.visit(o, path: path), tracker: tracker)
@@ -48,7 +48,7 @@ public struct TreeObject {
     let visit: KeyTracker.Visit?
     let tracker: KeyTracker?
 
-    func required<T: TreeDecodable>(_ key: String) throws -> T {
+    public func required<T: TreeDecodable>(_ key: String) throws -> T {
         visit?.asked.insert(key)
         guard let v = object[key] else {
             throw DecodingError.keyNotFound(NameKey(key), .init(codingPath: path, debugDescription: "missing"))
@@ -56,7 +56,7 @@ public struct TreeObject {
         return try T(tree: TreeNode(value: v, path: path + [NameKey(key)], tracker: tracker))
     }
 
-    func optional<T: TreeDecodable>(_ key: String) throws -> T? {
+    public func optional<T: TreeDecodable>(_ key: String) throws -> T? {
         visit?.asked.insert(key)
         guard let v = object[key], v != .null else { return nil }
         return try T(tree: TreeNode(value: v, path: path + [NameKey(key)], tracker: tracker))

@@ -60,3 +60,23 @@ struct CgroupDirectoryTests {
         #expect(try CgroupFile.read("\(root)/cpuset.cpus") == "0-3", "the root is never written")
     }
 }
+
+@Suite("RecordedCgroup: the freezer state from recorded paths")
+struct CgroupRecordedFreezerTests {
+    @Test("v1 reads freezer.state; v2 needs its own cgroup.freeze and cgroup.events frozen 1; no freezer or no directory is not frozen")
+    func frozen() throws {
+        let fs = try FakeCgroupfs()
+        try fs.write("freezer/c/freezer.state", "FROZEN\n")
+        #expect(RecordedCgroup.isFrozen(["freezer": "\(fs.root)/freezer/c", "memory": "\(fs.root)/memory/c"]))
+        try fs.write("freezer/c/freezer.state", "FREEZING\n")
+        #expect(!RecordedCgroup.isFrozen(["freezer": "\(fs.root)/freezer/c"]))
+        try fs.write("v2/cgroup.freeze", "1\n")
+        try fs.write("v2/cgroup.events", "populated 1\nfrozen 1\n")
+        #expect(RecordedCgroup.isFrozen(["": "\(fs.root)/v2"]))
+        try fs.write("v2/cgroup.freeze", "0\n")
+        #expect(!RecordedCgroup.isFrozen(["": "\(fs.root)/v2"]), "frozen only through an ancestor")
+        #expect(!RecordedCgroup.isFrozen(["memory": "\(fs.root)/memory/c"]))
+        #expect(!RecordedCgroup.isFrozen(["": "\(fs.root)/gone"]))
+        #expect(!RecordedCgroup.isFrozen([:]))
+    }
+}
