@@ -140,6 +140,8 @@ enum CgroupMount {
         let topDir = try syscallCheck("open", m.destination) { cove_open(RootfsPaths.procPath(top), O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0) }
         defer { close(topDir) }
         let text = try FileIO.readString("/proc/self/cgroup")
+        let restrict = flags.intersection([.readOnly, .noSuid, .noDev, .noExec])
+        var bound: [String] = []
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard f.count == 3 else { continue }
@@ -155,15 +157,22 @@ enum CgroupMount {
             defer { close(sub) }
             if let source = host?.directory(controllers: ctrls, path: String(f[2])) {
                 try Mounts.mount(source: source, target: RootfsPaths.procPath(sub), type: nil, flags: .bind)
-                // `sub` still names the directory under the new mount: open the mount's root to remount it.
-                let bound = try RootfsPaths.openBeneath(topDir, dir, shown: shown)
-                defer { close(bound) }
-                try Remount.bind(RootfsPaths.procPath(bound), adding: flags.intersection([.readOnly, .noSuid, .noDev, .noExec]),
-                                 removing: [], what: "\(m.destination)/\(dir)")
+                bound.append(dir)
             } else {
                 try Mounts.mount(source: "cgroup", target: RootfsPaths.procPath(sub), type: type, flags: flags, data: data)
             }
             for c in ctrls.split(separator: ",") where ctrls.contains(",") { _ = symlinkat(dir, topDir, String(c)) }
+        }
+        // One mount_setattr for the tmpfs and every bind mount in it; before Linux 5.12, a remount each.
+        do {
+            try Mounts.setAttributes(of: topDir, adding: restrict, recursive: true, what: m.destination)
+            return
+        } catch let e as SyscallError where e.errno.rawValue == ENOSYS {}
+        for dir in bound {
+            // `topDir` names the tmpfs; the bind mount's root is what opening the name finds now.
+            let mounted = try RootfsPaths.openBeneath(topDir, dir, shown: m.destination + "/" + dir)
+            defer { close(mounted) }
+            try Remount.bind(RootfsPaths.procPath(mounted), adding: restrict, removing: [], what: "\(m.destination)/\(dir)")
         }
         if flags.contains(.readOnly) {
             try Remount.bind(RootfsPaths.procPath(top), adding: .readOnly, removing: [], what: m.destination)

@@ -136,6 +136,9 @@ int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int fla
 #define COVE_AT_EMPTY_PATH 0x1000
 #define COVE_MOUNT_ATTR_IDMAP 0x00100000ULL
 #define COVE_MOUNT_ATTR_RDONLY 0x00000001ULL
+#define COVE_MOUNT_ATTR_NOSUID 0x00000002ULL
+#define COVE_MOUNT_ATTR_NODEV 0x00000004ULL
+#define COVE_MOUNT_ATTR_NOEXEC 0x00000008ULL
 #define COVE_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 struct cove_mount_attr { uint64_t attr_set; uint64_t attr_clr; uint64_t propagation; uint64_t userns_fd; };
 int cove_open_tree(int dfd, const char *path, unsigned int flags);
