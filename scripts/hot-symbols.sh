@@ -1,7 +1,8 @@
 #!/bin/sh
-# Regenerates linker/hot-symbols.txt: the functions cove's hot commands run, which the release link places
-# next to each other (lld --symbol-ordering-file). The text the commands touch then lies in fewer pages:
-# fewer page faults and a smaller RSS for every runtime command (bench/, issue 8).
+# Regenerates linker/hot-symbols.txt: the functions cove's hot commands run and the variables they touch,
+# which the release link places next to each other (lld --symbol-ordering-file). The text and data the
+# commands touch then lie in fewer pages: fewer page faults (about 2 us each on the bench machine) for
+# every runtime command (bench/, issue 8).
 #
 # Usage (root; needs valgrind, busybox-static, runc for `runc spec`): scripts/hot-symbols.sh [BINARY]
 # BINARY defaults to .build/release/cove. Each command runs under callgrind once; the binary and valgrind
@@ -46,6 +47,20 @@ sleep 0.2
 \$VG \$C netns add cove-hot-\$\$ 2>/dev/null
 \$VG \$C netns delete cove-hot-\$\$ 2>/dev/null
 \$VG \$C unshare --uts --ipc --net --pid --fork --mount-proc -- /bin/true 2>/dev/null
+# The data the same commands write (valgrind's lackey logs every access; only addresses are kept): the
+# linker then packs the touched variables into fewer pages, each of which costs a page fault on first write.
+LK="valgrind --tool=lackey --trace-mem=yes --log-file=$work/lk/%p.log"
+mkdir -p $work/lk
+\$C \$R create \$B d </dev/null >/dev/null 2>&1
+_COVE_SEALED_EXE=1 \$LK \$C \$R create \$B l </dev/null >/dev/null 2>&1
+\$C \$R delete -f l 2>/dev/null
+\$LK \$C \$R state d >/dev/null 2>&1
+\$LK \$C \$R start d 2>/dev/null
+sleep 0.2
+\$LK \$C \$R delete d 2>/dev/null
+\$C \$R delete -f d 2>/dev/null
+\$LK \$C netns add cove-hot-\$\$ 2>/dev/null
+\$LK \$C netns delete cove-hot-\$\$ 2>/dev/null
 # The init's own code (which callgrind cannot follow): sampled, with perf when there is one.
 if command -v perf >/dev/null; then
     for i in \$(seq 40); do
@@ -59,8 +74,9 @@ INNER
 unshare -m --propagation private sh "$work/run.sh"
 nm --defined-only "$bin" | awk '$2 ~ /[tTwW]/ {print $3}' > "$work/symbols"
 nm -n --defined-only "$bin" | awk '$2 ~ /[tTwW]/' > "$work/symbols.addr"
+nm -n -S --defined-only "$bin" | awk '$3 ~ /^[bBdD]$/' > "$work/data.addr"
 python3 - "$work" "$repo/linker/hot-symbols.txt" <<'PY'
-import collections, glob, re, sys
+import bisect, collections, glob, re, sys
 work, out = sys.argv[1], sys.argv[2]
 defined = set(open(f"{work}/symbols").read().split())
 uses = collections.Counter()
@@ -83,7 +99,6 @@ try:
         a, _, n = line.split(None, 2)
         addrs[int(a, 16)] = n.strip()
     starts = sorted(addrs)
-    import bisect
     for line in open(f"{work}/samples"):
         try:
             ip = int(line.split()[0], 16)
@@ -98,6 +113,33 @@ try:
 except FileNotFoundError:
     pass
 order += sorted(n for n in defined if init.search(n) and n not in have)
+functions = len(order)
+# Writable data (nm types b, B, d, D) the lackey logs touched, most shared first. Swift objects keep their
+# variables in one .data/.bss section per object file, so some whole sections move; the runtime's C++ ones
+# are per variable.
+data = []
+for line in open(f"{work}/data.addr"):
+    p = line.split()
+    if len(p) == 4:
+        data.append((int(p[0], 16), int(p[1], 16), p[3]))
+data.sort()
+dstarts = [d[0] for d in data]
+touched = collections.Counter()
+for f in glob.glob(f"{work}/lk/*.log"):
+    seen = set()
+    for line in open(f, errors="replace"):
+        if line[:2] not in (" S", " L", " M"):
+            continue
+        try:
+            a = int(line[3:].split(",")[0], 16)
+        except ValueError:
+            continue
+        i = bisect.bisect_right(dstarts, a) - 1
+        if i >= 0 and data[i][0] <= a < data[i][0] + max(data[i][1], 1):
+            seen.add(data[i][2])
+    touched.update(seen)
+order += [n for n, _ in sorted(touched.items(), key=lambda kv: (-kv[1], kv[0]))]
 open(out, "w").write("\n".join(order) + "\n")
-print(f"hot-symbols: {len(order)} functions from {len(glob.glob(work + '/out/*.out'))} profiles -> {out}")
+print(f"hot-symbols: {functions} functions from {len(glob.glob(work + '/out/*.out'))} profiles and "
+      f"{len(order) - functions} variables from {len(glob.glob(work + '/lk/*.log'))} access logs -> {out}")
 PY
