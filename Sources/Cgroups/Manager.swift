@@ -74,9 +74,24 @@ extension CgroupManager {
     public var isPaused: Bool { (try? freezerState()) == .frozen }
 }
 
-/// The freezer state from directories recorded at create time (state.json), without detecting the layout
-/// or building a manager: `cove state`, `start` and `delete` ask it of every container.
+/// What `cove state`, `start` and `delete` ask of every container's cgroup, from the directories recorded at
+/// create time (state.json), without detecting the layout (mountinfo) or building a manager.
 public enum RecordedCgroup {
+    /// One rmdir per recorded directory (v1 hierarchies sharing one are tried once) and, for the default
+    /// /cove/<id>, of /cove once empty: true when none is left. False when one is refused (tasks or child
+    /// cgroups inside); the manager's `destroy` then does the rest — the same first step as `removeIfEmpty`.
+    public static func removeIfEmpty(_ paths: [String: String], defaultPath: Bool) -> Bool {
+        var gone = true
+        for d in CgroupCommon.dedupe(paths.keys.sorted().map { paths[$0]! }) {
+            guard CgroupCommon.removeIfEmpty(d) else {
+                gone = false
+                continue
+            }
+            if defaultPath { CgroupCommon.removeDefaultParent(of: d) }
+        }
+        return gone
+    }
+
     /// True when the recorded cgroup reports itself frozen (v1 freezer.state FROZEN, v2 cgroup.events
     /// `frozen 1`); false when it is thawed, half-frozen, has no freezer or is gone.
     public static func isFrozen(_ paths: [String: String]) -> Bool {

@@ -93,6 +93,15 @@ struct ContainerCgroups {
         return ContainerCgroups(manager: manager, warn: warn)
     }
 
+    /// Removes the cgroup of a container created earlier: rmdir of the recorded directories, and only when
+    /// one is refused the manager's kill-and-walk (`destroy`).
+    static func destroy(_ record: ContainerRecord, warn: @escaping (String) -> Void, debug: @escaping (String) -> Void) throws {
+        guard let paths = record.cgroupPaths, !paths.isEmpty else { return }
+        let path = try CgroupPath(record.cgroupsPath, containerID: record.id)
+        if RecordedCgroup.removeIfEmpty(paths, defaultPath: path.isDefault) { return }
+        try restore(record, warn: warn, debug: debug)?.destroy()
+    }
+
     /// True when the container's freezer reports it frozen (`cove state` shows `paused`).
     static func isPaused(_ record: ContainerRecord) -> Bool {
         RecordedCgroup.isFrozen(record.cgroupPaths ?? [:])

@@ -287,14 +287,16 @@ public struct Runtime {
             try waitForExit(record)
         }
         do {
-            var stopped = ContainerStatus.state(record, store: store)
-            stopped.pid = record.pid
-            try HookRunner.run(record.hooks()?.poststop, kind: "poststop", state: stopped)
+            if let poststop = try record.hooks()?.poststop, !poststop.isEmpty {
+                var stopped = ContainerStatus.state(record, store: store)
+                stopped.pid = record.pid
+                try HookRunner.run(poststop, kind: "poststop", state: stopped)
+            }
         } catch {
             warn("\(error)")
         }
         do {
-            try ContainerCgroups.restore(record, warn: warn, debug: debug)?.destroy()
+            try ContainerCgroups.destroy(record, warn: warn, debug: debug)
         } catch {
             // Without --force the state stays, so `delete` can be tried again.
             if !force { throw CoveError("cannot delete container '\(id)': \(error)") }

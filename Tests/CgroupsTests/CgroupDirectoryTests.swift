@@ -80,3 +80,35 @@ struct CgroupRecordedFreezerTests {
         #expect(!RecordedCgroup.isFrozen([:]))
     }
 }
+
+@Suite("RecordedCgroup: removing the recorded directories")
+struct CgroupRecordedRemoveTests {
+    @Test("every recorded directory goes, shared ones once; /cove too for the default path, once empty")
+    func removesAll() throws {
+        let fs = try FakeCgroupfs()
+        let fm = FileManager.default
+        for d in ["memory/cove/c", "cpu,cpuacct/cove/c", "pids/cove/c", "pids/cove/other"] {
+            try fm.createDirectory(atPath: "\(fs.root)/\(d)", withIntermediateDirectories: true)
+        }
+        let paths = ["memory": "\(fs.root)/memory/cove/c", "cpu": "\(fs.root)/cpu,cpuacct/cove/c",
+                     "cpuacct": "\(fs.root)/cpu,cpuacct/cove/c", "pids": "\(fs.root)/pids/cove/c"]
+        #expect(RecordedCgroup.removeIfEmpty(paths, defaultPath: true))
+        for d in ["memory/cove/c", "memory/cove", "cpu,cpuacct/cove", "pids/cove/c"] {
+            #expect(!fm.fileExists(atPath: "\(fs.root)/\(d)"), "\(d)")
+        }
+        #expect(fm.fileExists(atPath: "\(fs.root)/pids/cove/other"), "a parent other containers use stays")
+        #expect(RecordedCgroup.removeIfEmpty(paths, defaultPath: true), "already gone counts as removed")
+    }
+
+    @Test("a directory that cannot go (not empty) is reported, and a given path's parent is never touched")
+    func refused() throws {
+        let fs = try FakeCgroupfs()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: "\(fs.root)/memory/mine/c/child", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: "\(fs.root)/pids/mine/c", withIntermediateDirectories: true)
+        let paths = ["memory": "\(fs.root)/memory/mine/c", "pids": "\(fs.root)/pids/mine/c"]
+        #expect(!RecordedCgroup.removeIfEmpty(paths, defaultPath: false))
+        #expect(fm.fileExists(atPath: "\(fs.root)/memory/mine/c/child"))
+        #expect(!fm.fileExists(atPath: "\(fs.root)/pids/mine/c") && fm.fileExists(atPath: "\(fs.root)/pids/mine"))
+    }
+}
