@@ -1,0 +1,61 @@
+#!/bin/sh
+# How far below iproute2 can `netns add`+`delete` go here? Times Cove, `ip` and netns_floor.c (the same
+# syscalls from a static C binary: the floor of any implementation) the way bench/netns.sh does: each
+# command spawned and reaped, N interleaved rounds, medians. Needs root, `ip`, a C compiler (cc).
+# Usage: bench/floor/netns.sh [--cove PATH] [--runs N]      Only namespaces named bfl<pid>... are made.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+COVE=$HERE/../../.build/release/cove
+RUNS=200
+while [ $# -gt 0 ]; do
+    case $1 in
+        --cove) COVE=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        *) sed -n 2,5p "$0"; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "floor/netns.sh: needs root" >&2; exit 1; }
+[ -x "$COVE" ] || { echo "floor/netns.sh: no cove binary at $COVE" >&2; exit 1; }
+work=$(mktemp -d /tmp/cove-floor.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cc -O2 -static -o "$work/netns_floor" "$HERE/netns_floor.c"
+mkdir -p /run/netns
+exec python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$RUNS" <<'PY'
+import os, statistics, sys, time
+cove, ip, floor, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+tag = "bfl%d" % (os.getpid() % 100000)
+tools = {"cove": [cove, "netns"], "ip": [ip, "netns"], "C floor": [floor]}
+devnull = os.open(os.devnull, os.O_RDWR)
+made = set()
+
+def spawn(argv):
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(" ".join(argv))
+    return (time.perf_counter_ns() - t0) / 1e6
+
+samples = {t: [] for t in tools}
+try:
+    names = list(tools)
+    for i in range(runs + 1):
+        for t in (names if i % 2 == 0 else names[::-1]):
+            n = "%s%s%d" % (tag, t[0], i)
+            made.add(n)
+            ms = spawn(tools[t] + ["add", n]) + spawn(tools[t] + ["delete", n])
+            if i > 0:
+                samples[t].append(ms)
+finally:
+    for n in made:
+        if os.path.exists("/run/netns/" + n):
+            os.spawnv(os.P_WAIT, ip, [ip, "netns", "delete", n])
+ipm = statistics.median(samples["ip"])
+print("netns add+delete, %d interleaved rounds, median ms (ratio to ip):" % runs)
+for t, v in samples.items():
+    m = statistics.median(v)
+    print("  %-8s %.3f  (%.2fx)" % (t, m, m / ipm))
+left = [n for n in made if os.path.exists("/run/netns/" + n)]
+print("leftovers:", left or "none")
+sys.exit(1 if left else 0)
+PY
