@@ -71,33 +71,18 @@ extension Bool: TreeDecodable {
     public init(tree: TreeNode) throws { self = try Unbox.bool(tree.value, tree.path) }
 }
 
-extension Int: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, Int.self, tree.path) }
+/// Integers: the value must fit the field's type exactly (`-1 is out of range for this field`).
+extension TreeDecodable where Self: FixedWidthInteger {
+    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, Self.self, tree.path) }
 }
 
-extension Int32: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, Int32.self, tree.path) }
-}
-
-extension Int64: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, Int64.self, tree.path) }
-}
-
-extension UInt8: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, UInt8.self, tree.path) }
-}
-
-extension UInt16: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, UInt16.self, tree.path) }
-}
-
-extension UInt32: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, UInt32.self, tree.path) }
-}
-
-extension UInt64: TreeDecodable {
-    public init(tree: TreeNode) throws { self = try Unbox.integer(tree.value, UInt64.self, tree.path) }
-}
+extension Int: TreeDecodable {}
+extension Int32: TreeDecodable {}
+extension Int64: TreeDecodable {}
+extension UInt8: TreeDecodable {}
+extension UInt16: TreeDecodable {}
+extension UInt32: TreeDecodable {}
+extension UInt64: TreeDecodable {}
 
 /// A subtree kept as it is (the platform sections Cove only carries): every key in it is known.
 extension JSONValue: TreeDecodable {
