@@ -92,6 +92,19 @@ public enum RecordedCgroup {
         return gone
     }
 
+    /// The files an exec'd process joins through (v1 `tasks` in each recorded directory, v2 cgroup.procs), as
+    /// the manager's `openJoinFiles`; nil when none of the directories exists (the caller then goes by the
+    /// init's own cgroups).
+    public static func openJoinFiles(_ paths: [String: String], rootless: Bool) throws -> (CgroupJoinFiles, [CgroupWarning])? {
+        if let d = paths[""] {
+            guard FileIO.isDirectory(d) else { return nil }
+            return try CgroupJoinFiles.open("cgroup.procs", in: [d], rootless: rootless)
+        }
+        let dirs = CgroupCommon.dedupe(V1Manager.managed.compactMap { paths[$0] })
+        guard dirs.contains(where: { FileIO.isDirectory($0) }) else { return nil }
+        return try CgroupJoinFiles.open("tasks", in: dirs, rootless: rootless)
+    }
+
     /// True when the recorded cgroup reports itself frozen (v1 freezer.state FROZEN, v2 cgroup.events
     /// `frozen 1`); false when it is thawed, half-frozen, has no freezer or is gone.
     public static func isFrozen(_ paths: [String: String]) -> Bool {

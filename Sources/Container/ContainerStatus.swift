@@ -21,8 +21,12 @@ public enum ContainerStatus {
 
     /// The state as `cove state` prints it (runc prints pid 0 for a stopped container).
     public static func state(_ record: ContainerRecord, store: StateStore) -> State {
-        let status = of(record, store: store)
-        return State(ociVersion: record.ociVersion, id: record.id, pid: status == .stopped ? 0 : record.pid,
+        state(record, status: of(record, store: store))
+    }
+
+    /// The same, for a status the caller has just read.
+    public static func state(_ record: ContainerRecord, status: State.Status) -> State {
+        State(ociVersion: record.ociVersion, id: record.id, pid: status == .stopped ? 0 : record.pid,
                      status: status, bundle: record.bundle, rootfs: record.rootfs, created: record.created,
                      owner: record.owner, annotations: record.annotations)
     }

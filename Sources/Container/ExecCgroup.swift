@@ -38,8 +38,10 @@ enum ExecCgroup {
     /// failure fails the exec; without root (no delegation) it is a warning.
     static func openJoinFiles(record: ContainerRecord, warn: @escaping (String) -> Void,
                               debug: @escaping (String) -> Void) throws -> CgroupJoinFiles {
-        if let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug), cg.manager.exists() {
-            return try step("joining the container's cgroup") { try cg.openJoinFiles() }
+        if let paths = record.cgroupPaths, !paths.isEmpty,
+           let (files, warnings) = try step("joining the container's cgroup", { try RecordedCgroup.openJoinFiles(paths, rootless: geteuid() != 0) }) {
+            for w in warnings { warn(w.message) }
+            return files
         }
         var files: [CgroupJoinFiles.File] = []
         var refused: [String] = []

@@ -159,7 +159,7 @@ extension Runtime {
         let target = try ExecTarget.open(record)
         defer { target.close() }
         var cfg = ExecConfig(process: process, linux: whole.linux ?? Linux(), target: target, preserveFDs: opts.preserveFDs,
-                             terminal: process.terminal == true, seccomp: seccomp, state: ContainerStatus.state(record, store: store))
+                             terminal: process.terminal == true, seccomp: seccomp, state: ContainerStatus.state(record, status: status))
         cfg.seccompListener = try seccomp?.connectListener()
         defer { if let fd = cfg.seccompListener { close(fd) } }
         cfg.cgroupJoin = try ExecCgroup.openJoinFiles(record: record, warn: warn, debug: debug)

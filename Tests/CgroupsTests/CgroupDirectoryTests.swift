@@ -112,3 +112,22 @@ struct CgroupRecordedRemoveTests {
         #expect(!fm.fileExists(atPath: "\(fs.root)/pids/mine/c") && fm.fileExists(atPath: "\(fs.root)/pids/mine"))
     }
 }
+
+@Suite("RecordedCgroup: join files from recorded paths")
+struct CgroupRecordedJoinTests {
+    @Test("v1 opens tasks once per directory in the managed order; v2 cgroup.procs; nil when no directory exists")
+    func opens() throws {
+        let fs = try FakeCgroupfs()
+        for f in ["memory/c/tasks", "cpu,cpuacct/c/tasks", "v2/c/cgroup.procs"] { try fs.write(f, "") }
+        let v1 = ["memory": "\(fs.root)/memory/c", "cpu": "\(fs.root)/cpu,cpuacct/c", "cpuacct": "\(fs.root)/cpu,cpuacct/c"]
+        let (files, warnings) = try #require(try RecordedCgroup.openJoinFiles(v1, rootless: false))
+        defer { files.close() }
+        #expect(files.files.map(\.path) == ["\(fs.root)/cpu,cpuacct/c/tasks", "\(fs.root)/memory/c/tasks"])
+        #expect(warnings.isEmpty)
+        let (v2, _) = try #require(try RecordedCgroup.openJoinFiles(["": "\(fs.root)/v2/c"], rootless: false))
+        defer { v2.close() }
+        #expect(v2.files.map(\.path) == ["\(fs.root)/v2/c/cgroup.procs"])
+        #expect(try RecordedCgroup.openJoinFiles(["memory": "\(fs.root)/gone/c"], rootless: false) == nil)
+        #expect(try RecordedCgroup.openJoinFiles(["": "\(fs.root)/gone"], rootless: false) == nil)
+    }
+}
