@@ -54,8 +54,21 @@ final class KeyTracker {
     final class Visit {
         let object: [String: JSONValue]
         let path: [CodingKey]
+        /// Keys the Codable containers asked for.
         var asked: Set<String> = []
+        /// Keys `TreeObject` read, in order (each once: a type reads each of its fields once), and how many of
+        /// them the object has: when that is all of its keys, none is unknown and nothing is hashed.
+        var read: [String] = []
+        var present = 0
         init(object: [String: JSONValue], path: [CodingKey]) { self.object = object; self.path = path }
+
+        func read(_ key: String, present found: Bool) {
+            read.append(key)
+            if found { present += 1 }
+        }
+
+        var complete: Bool { asked.isEmpty && present == object.count }
+        func knows(_ key: String) -> Bool { asked.contains(key) || read.contains(key) }
     }
     var visits: [Visit] = []
 
@@ -70,12 +83,12 @@ final class KeyTracker {
     /// one container, a key asked for by any of them is known.
     func unknownFields() -> [String] {
         var leftovers: [(Visit, String)] = []
-        for v in visits {
-            for (key, value) in v.object where value != .null && !v.asked.contains(key) { leftovers.append((v, key)) }
+        for v in visits where !v.complete {
+            for (key, value) in v.object where value != .null && !v.knows(key) { leftovers.append((v, key)) }
         }
         if leftovers.isEmpty { return [] }
         var asked: [String: Set<String>] = [:]
-        for v in visits { asked[SpecDecoder.fieldPath(v.path), default: []].formUnion(v.asked) }
+        for v in visits { asked[SpecDecoder.fieldPath(v.path), default: []].formUnion(v.asked.union(v.read)) }
         var out: [String] = []
         for (v, key) in leftovers {
             let parent = SpecDecoder.fieldPath(v.path)
@@ -109,39 +122,41 @@ enum Unbox {
         return .typeMismatch(t, .init(codingPath: path, debugDescription: "wrong JSON type"))
     }
 
-    static func bool(_ v: JSONValue, _ path: [CodingKey]) throws -> Bool {
-        guard case .bool(let b) = v else { throw mismatch(Bool.self, v, path) }
+    static func bool(_ v: JSONValue, _ path: @autoclosure () -> [CodingKey]) throws -> Bool {
+        guard case .bool(let b) = v else { throw mismatch(Bool.self, v, path()) }
         return b
     }
 
-    static func string(_ v: JSONValue, _ path: [CodingKey]) throws -> String {
-        guard case .string(let s) = v else { throw mismatch(String.self, v, path) }
+    static func string(_ v: JSONValue, _ path: @autoclosure () -> [CodingKey]) throws -> String {
+        guard case .string(let s) = v else { throw mismatch(String.self, v, path()) }
         return s
     }
 
-    static func double(_ v: JSONValue, _ path: [CodingKey]) throws -> Double {
+    static func double(_ v: JSONValue, _ path: @autoclosure () -> [CodingKey]) throws -> Double {
         switch v {
         case .int(let i): return Double(i)
         case .uint(let u): return Double(u)
         case .double(let d): return d
-        default: throw mismatch(Double.self, v, path)
+        default: throw mismatch(Double.self, v, path())
         }
     }
 
-    static func integer<T: FixedWidthInteger>(_ v: JSONValue, _ t: T.Type, _ path: [CodingKey]) throws -> T {
-        let exact: T?
+    static func integer<T: FixedWidthInteger>(_ v: JSONValue, _ t: T.Type, _ path: @autoclosure () -> [CodingKey]) throws -> T {
+        // The number is formatted only for the error message, not for every field.
         let text: String
         switch v {
-        case .int(let i): exact = T(exactly: i); text = String(i)
-        case .uint(let u): exact = T(exactly: u); text = String(u)
+        case .int(let i):
+            if let x = T(exactly: i) { return x }
+            text = String(i)
+        case .uint(let u):
+            if let x = T(exactly: u) { return x }
+            text = String(u)
         case .double(let d):
-            guard d.rounded(.towardZero) == d else { throw mismatch(t, v, path) }
-            exact = T(exactly: d); text = String(d)
-        default: throw mismatch(t, v, path)
+            guard d.rounded(.towardZero) == d else { throw mismatch(t, v, path()) }
+            if let x = T(exactly: d) { return x }
+            text = String(d)
+        default: throw mismatch(t, v, path())
         }
-        guard let x = exact else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(text) is out of range for this field"))
-        }
-        return x
+        throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "\(text) is out of range for this field"))
     }
 }

@@ -32,19 +32,19 @@ public enum SpecDecoder {
     static func decodeReportingUnknown<T: TreeDecodable>(_ type: T.Type, from raw: JSONValue, source: String) throws -> (T, [String]) {
         guard case .object = raw else { throw SpecError("\(source): expected a JSON object at the top level") }
         let tracker = KeyTracker()
-        let value = try reporting(source) { try T(tree: TreeNode(value: raw, path: [], tracker: tracker)) }
+        let value = try reporting(source) { try T(tree: TreeNode(value: raw, parent: [], key: nil, tracker: tracker)) }
         return (value, tracker.unknownFields())
     }
 
     /// A runtime-spec type (config.json or a part of it: `process` for exec, `linux.resources` for update).
     public static func decode<T: TreeDecodable>(_ type: T.Type, from bytes: [UInt8], source: String) throws -> T {
         let raw = try parse(bytes, source: source)
-        return try reporting(source) { try T(tree: TreeNode(value: raw, path: [], tracker: nil)) }
+        return try reporting(source) { try T(tree: TreeNode(value: raw, parent: [], key: nil, tracker: nil)) }
     }
 
     /// A runtime-spec type from a parsed document, or the part of one at `path` (which errors then name in full).
     public static func decode<T: TreeDecodable>(_ type: T.Type, from value: JSONValue, source: String, at path: [String] = []) throws -> T {
-        try reporting(source) { try T(tree: TreeNode(value: value, path: path.map { NameKey($0) }, tracker: nil)) }
+        try reporting(source) { try T(tree: TreeNode(value: value, parent: path.map { NameKey($0) }, key: nil, tracker: nil)) }
     }
 
     static func reporting<T>(_ source: String, _ body: () throws -> T) throws -> T {

@@ -13,17 +13,30 @@ public protocol TreeDecodable {
     init(tree: TreeNode) throws
 }
 
-/// One value of the document and where it is (`linux.namespaces[2]`).
+/// One value of the document and where it is (`linux.namespaces[2]`). The path is only put together for
+/// an object (its unknown fields are reported under it) or an error: most values are scalars that decode fine.
 public struct TreeNode {
     let value: JSONValue
-    let path: [CodingKey]
+    /// The path of the object or array holding the value, and the value's key or index in it (nil at the top).
+    let parent: [CodingKey]
+    let key: CodingKey?
     let tracker: KeyTracker?
+
+    init(value: JSONValue, parent: [CodingKey], key: CodingKey?, tracker: KeyTracker?) {
+        self.value = value
+        self.parent = parent
+        self.key = key
+        self.tracker = tracker
+    }
+
+    var path: [CodingKey] { key.map { parent + [$0] } ?? parent }
 
     /// The value as an object whose fields are read by name; every name asked counts as known.
     public func object() throws -> TreeObject {
         switch value {
         case .object(let o):
-            return TreeObject(object: o, path: path, visit: tracker?.visit(o, path: path), tracker: tracker)
+            let p = path
+            return TreeObject(object: o, path: p, visit: tracker?.visit(o, path: p), tracker: tracker)
         case .null:
             throw DecodingError.valueNotFound([String: Any].self, .init(codingPath: path, debugDescription: "null"))
         default:
@@ -49,17 +62,19 @@ public struct TreeObject {
     let tracker: KeyTracker?
 
     public func required<T: TreeDecodable>(_ key: String) throws -> T {
-        visit?.asked.insert(key)
-        guard let v = object[key] else {
+        let v = object[key]
+        visit?.read(key, present: v != nil)
+        guard let v else {
             throw DecodingError.keyNotFound(NameKey(key), .init(codingPath: path, debugDescription: "missing"))
         }
-        return try T(tree: TreeNode(value: v, path: path + [NameKey(key)], tracker: tracker))
+        return try T(tree: TreeNode(value: v, parent: path, key: NameKey(key), tracker: tracker))
     }
 
     public func optional<T: TreeDecodable>(_ key: String) throws -> T? {
-        visit?.asked.insert(key)
-        guard let v = object[key], v != .null else { return nil }
-        return try T(tree: TreeNode(value: v, path: path + [NameKey(key)], tracker: tracker))
+        let v = object[key]
+        visit?.read(key, present: v != nil)
+        guard let v, v != .null else { return nil }
+        return try T(tree: TreeNode(value: v, parent: path, key: NameKey(key), tracker: tracker))
     }
 }
 
@@ -92,10 +107,11 @@ extension JSONValue: TreeDecodable {
 extension Array: TreeDecodable where Element: TreeDecodable {
     public init(tree: TreeNode) throws {
         let items = try tree.array()
+        let path = tree.path
         self.init()
         reserveCapacity(items.count)
         for (i, v) in items.enumerated() {
-            append(try Element(tree: TreeNode(value: v, path: tree.path + [IndexKey(i)], tracker: tree.tracker)))
+            append(try Element(tree: TreeNode(value: v, parent: path, key: IndexKey(i), tracker: tree.tracker)))
         }
     }
 }
@@ -103,8 +119,9 @@ extension Array: TreeDecodable where Element: TreeDecodable {
 extension Dictionary: TreeDecodable where Key == String, Value: TreeDecodable {
     public init(tree: TreeNode) throws {
         guard case .object(let o) = tree.value else { throw Unbox.mismatch([String: Value].self, tree.value, tree.path) }
+        let path = tree.path
         self.init(minimumCapacity: o.count)
-        for (k, v) in o { self[k] = try Value(tree: TreeNode(value: v, path: tree.path + [NameKey(k)], tracker: tree.tracker)) }
+        for (k, v) in o { self[k] = try Value(tree: TreeNode(value: v, parent: path, key: NameKey(k), tracker: tree.tracker)) }
     }
 }
 
