@@ -28,6 +28,7 @@ struct cove_mount_attr;
 int cove_unshare(int flags) { return unshare(flags); }
 int cove_setns(int fd, int nstype) { return setns(fd, nstype); }
 pid_t cove_fork(void) { return fork(); }
+int cove_clone_fn(int (*fn)(void *), void *stack_top, int flags, void *arg) { return clone(fn, stack_top, flags, arg); }
 long cove_clone3(struct clone_args *args, size_t size) {
     long r = syscall(SYS_clone3, args, size);
     /* Before Linux 5.3 (and under valgrind) clone3 is missing; clone(2) does the same when only flags and

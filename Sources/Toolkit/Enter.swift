@@ -34,8 +34,7 @@ public enum Enter {
         // setns(2) into a PID or time namespace applies to children only: fork so the command is inside.
         guard plan.mustFork else { try exec(o.command) }
         let oldMask = try SignalForwarder.blockForwarded()
-        let child = try ProcessControl.fork()
-        if child == 0 {
+        let inChild: () -> Never = {
             do {
                 try oldMask.setAsMask()
                 try exec(o.command)
@@ -43,6 +42,15 @@ public enum Enter {
                 fputs("cove enter: \(error)\n", stderr)
                 ProcessControl.exitChild((error as? ExecError)?.exitCode ?? 1)
             }
+        }
+        // The child only execs: no copy of cove's memory (vfork), unless a time namespace was joined, which
+        // the kernel does not let a child share memory across.
+        let child: pid_t
+        if plan.joins.contains(where: { $0.kind == .time }) {
+            child = try ProcessControl.fork()
+            if child == 0 { inChild() }
+        } else {
+            child = try ProcessControl.vfork(inChild)
         }
         return try SignalForwarder.wait(for: child).shellCode
     }

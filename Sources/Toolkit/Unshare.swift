@@ -30,8 +30,7 @@ public enum Unshare {
 
         let parent = getpid()
         let oldMask = try SignalForwarder.blockForwarded()
-        let child = try ProcessControl.fork()
-        if child == 0 {
+        let inChild: () -> Never = {
             do {
                 if let sig = o.killChild {
                     try ProcessControl.setParentDeathSignal(sig)
@@ -42,6 +41,15 @@ public enum Unshare {
             } catch {
                 reportChildError(error)
             }
+        }
+        // The child only prepares and execs: no copy of cove's memory (vfork), unless a time namespace was
+        // unshared, which the kernel does not let a child share memory across.
+        let child: pid_t
+        if o.namespaces[.time] != nil {
+            child = try ProcessControl.fork()
+            if child == 0 { inChild() }
+        } else {
+            child = try ProcessControl.vfork(inChild)
         }
         return try SignalForwarder.wait(for: child).shellCode
     }

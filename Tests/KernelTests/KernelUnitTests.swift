@@ -73,3 +73,19 @@ import Testing
         #expect(CloneFlags([.newUser, .newPID]).description == "CLONE_NEWPID|CLONE_NEWUSER")
     }
 }
+
+@Suite struct KernelVforkTests {
+    @Test("vfork: the child runs in our memory before we go on, and its exit status or exec is what we wait for")
+    func vforkSharesMemoryUntilExec() throws {
+        final class Box { var value = 0 }
+        let box = Box()
+        // The child only stores and exits (no allocation, no stdio): the test runner has other threads.
+        let pid = try ProcessControl.vfork { box.value = 42; _exit(7) }
+        #expect(box.value == 42)
+        #expect(try ProcessControl.wait(pid) == .exited(7))
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { free(argv[0]) }
+        let exec = try ProcessControl.vfork { execv("/bin/true", argv); _exit(127) }
+        #expect(try ProcessControl.wait(exec) == .exited(0))
+    }
+}

@@ -47,6 +47,8 @@ struct cove_open_how { uint64_t flags; uint64_t mode; uint64_t resolve; };
 int cove_unshare(int flags);
 int cove_setns(int fd, int nstype);
 pid_t cove_fork(void);
+/* glibc's clone(3) (variadic) with the arguments posix_spawn uses: fn(arg) runs in the child on stack_top */
+int cove_clone_fn(int (*fn)(void *), void *stack_top, int flags, void *arg);
 long cove_clone3(struct clone_args *args, size_t size);
 
 /* pipe2(2), open(2)/openat(2) with a mode, openat2(2), close_range(2), fcntl(2) */
