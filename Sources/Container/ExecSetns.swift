@@ -95,20 +95,29 @@ struct ExecConfig {
 
 /// How the exec'd process comes to be:
 ///
-///   cove exec ──fork──▶ stage 1: rlimits (still with the host's privileges, so hard limits can rise),
-///                       setns into each namespace (user first, mount last), clone3(CLONE_PARENT) ──▶
-///                       stage 2, a child of `cove exec` inside the container's PID namespace; stage 1
-///                       reports its PID and exits.
+///   cove exec ──fork──▶ stage 1 (a vfork unless it joins a user or time namespace): rlimits (still with
+///                       the host's privileges, so hard limits can rise), setns into each namespace (user
+///                       first, mount last), clone3(CLONE_PARENT) ──▶ stage 2, a child of `cove exec` inside
+///                       the container's PID namespace; stage 1 reports its PID and exits.
 ///
 /// `cove exec` says "go"; stage 2 moves itself into the container's cgroup through the files `cove exec`
 /// opened, drops inherited descriptors, makes its terminal, becomes the configured user with the configured capabilities, sends
 /// "ready" and execs; its sync channel closes on exec, or carries the exec error.
 enum ExecSetns {
     static func spawn(_ cfg: ExecConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
-        let stage1 = try ProcessControl.fork()
-        if stage1 == 0 {
+        let inStage1: () -> Never = {
             channel.parent.close()
             runStage1(cfg, channel.child)
+        }
+        // Stage 1 lives only to setns and clone: it shares cove's memory (vfork) while cove waits for it,
+        // unless it joins a user or time namespace, which the kernel allows only a process that shares its
+        // memory with no other (EINVAL, EUSERS).
+        let stage1: pid_t
+        if cfg.target.namespaces.contains(where: { $0.kind == .user || $0.kind == .time }) {
+            stage1 = try ProcessControl.fork()
+            if stage1 == 0 { inStage1() }
+        } else {
+            stage1 = try ProcessControl.vfork(inStage1)
         }
         channel.child.close()
         let reply: String
