@@ -45,15 +45,18 @@ public enum ProcessControl {
             let body: () -> Never
             init(_ body: @escaping () -> Never) { self.body = body }
         }
-        let size = 1 << 20
-        guard let stack = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
+        // As large as a main thread's default stack (only touched pages cost anything), with a guard page
+        // below it: a process the child clones before it execs (exec's stage 2) lives on this stack too.
+        let size = 8 << 20, guardSize = 4096
+        guard let stack = mmap(nil, size + guardSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
               stack != MAP_FAILED else { throw SyscallError.last("mmap", "stack for the child") }
-        // After clone returns here the child has exec'd or exited: its stack is free.
-        defer { munmap(stack, size) }
+        // After clone returns here the child has exec'd or exited: its stack is free here.
+        defer { munmap(stack, size + guardSize) }
+        try syscallCheck("mprotect", "stack guard page") { mprotect(stack, guardSize, PROT_NONE) }
         let entry = Entry(body)
         fflush(nil)
         let pid = withExtendedLifetime(entry) {
-            cove_clone_fn({ Unmanaged<Entry>.fromOpaque($0!).takeUnretainedValue().body() }, stack + size,
+            cove_clone_fn({ Unmanaged<Entry>.fromOpaque($0!).takeUnretainedValue().body() }, stack + guardSize + size,
                           Int32(CLONE_VM | CLONE_VFORK) | SIGCHLD, Unmanaged.passUnretained(entry).toOpaque())
         }
         if pid < 0 { throw SyscallError.last("clone", "CLONE_VM|CLONE_VFORK") }
