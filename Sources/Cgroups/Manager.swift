@@ -79,7 +79,7 @@ extension CgroupManager {
 public enum RecordedCgroup {
     /// One rmdir per recorded directory (v1 hierarchies sharing one are tried once) and, for the default
     /// /cove/<id>, of /cove once empty: true when none is left. False when one is refused (tasks or child
-    /// cgroups inside); the manager's `destroy` then does the rest — the same first step as `removeIfEmpty`.
+    /// cgroups inside); the manager's `destroy` then does the rest. The managers' `removeIfEmpty` is this.
     public static func removeIfEmpty(_ paths: [String: String], defaultPath: Bool) -> Bool {
         var gone = true
         for d in CgroupCommon.dedupe(paths.keys.sorted().map { paths[$0]! }) {

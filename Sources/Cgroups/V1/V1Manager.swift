@@ -162,15 +162,7 @@ public struct V1Manager: CgroupManager {
     }
 
     public func removeIfEmpty() -> Bool {
-        var gone = true
-        for d in dirs {
-            guard CgroupCommon.removeIfEmpty(d) else {
-                gone = false
-                continue
-            }
-            if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: d) }
-        }
-        return gone
+        RecordedCgroup.removeIfEmpty(paths, defaultPath: cgroupPath.isDefault)
     }
 
     public func exists() -> Bool {

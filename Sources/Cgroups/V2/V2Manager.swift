@@ -187,9 +187,7 @@ public struct V2Manager: CgroupManager {
     }
 
     public func removeIfEmpty() -> Bool {
-        guard CgroupCommon.removeIfEmpty(dir) else { return false }
-        if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: dir) }
-        return true
+        RecordedCgroup.removeIfEmpty(paths, defaultPath: cgroupPath.isDefault)
     }
 
     public func exists() -> Bool { FileIO.isDirectory(dir) }
