@@ -49,6 +49,9 @@ int cove_close_range(unsigned int first, unsigned int last, unsigned int flags) 
     return (int)syscall(SYS_close_range, first, last, flags);
 }
 int cove_fcntl(int fd, int cmd, long arg) { return fcntl(fd, cmd, arg); }
+int cove_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
 
 int cove_pivot_root(const char *new_root, const char *put_old) { return (int)syscall(SYS_pivot_root, new_root, put_old); }
 int cove_sethostname(const char *name, size_t len) { return sethostname(name, len); }

@@ -191,7 +191,17 @@ public struct StagedFile {
         try FileIO.write(tmp, contents, create: true, mode: mode)
     }
 
+    /// Over an existing file the two names are swapped (renameat2 RENAME_EXCHANGE) and the old contents
+    /// unlinked: ext4 (auto_da_alloc) starts writing back a file renamed over another one, and unlinking it
+    /// later — `delete` does, moments after a short-lived container — waits for that write (0.2-3.6 ms
+    /// measured here). After an exchange the data stays in the page cache; readers still see the old or
+    /// the new file, never none.
     public func commit() throws {
+        if cove_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, UInt32(COVE_RENAME_EXCHANGE)) == 0 {
+            unlink(tmp)
+            return
+        }
+        // ENOENT: nothing to replace yet; EINVAL: a filesystem without exchange. rename says what failed.
         try syscallCheck("rename", path) { rename(tmp, path) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Container
+import Kernel
 import OCI
 
 /// ContainerRecord as state.json keeps it: the config as parsed, written from its text, read back as a tree.
@@ -94,5 +95,47 @@ struct ProcStatTests {
         #expect(InitProcess.procStat(Int32.max) == nil)
         #expect(InitProcess.isAlive(pid: pid, startTime: me.startTime))
         #expect(!InitProcess.isAlive(pid: pid, startTime: me.startTime + 1))
+    }
+}
+
+/// StagedFile: the file appears whole under its name, over nothing or over an older version.
+@Suite("State store: staged files")
+struct StagedFileTests {
+    func withTempDir(_ body: (String) throws -> Void) throws {
+        var template = Array("/tmp/cove-staged-XXXXXX".utf8CString)
+        let dir = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        defer {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { unlink(dir + "/" + name) }
+            rmdir(dir)
+        }
+        try body(dir)
+    }
+
+    @Test("put in place over nothing, then over the old version; no .tmp is left and the old text is gone")
+    func commitNewAndReplace() throws {
+        try withTempDir { dir in
+            let path = dir + "/state.json"
+            let first = try StagedFile(path, "first")
+            #expect(!FileManager.default.fileExists(atPath: path), "staged, not yet in place")
+            try first.commit()
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
+            try StagedFile(path, "second, longer").commit()
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "second, longer")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
+            try FileIO.writeAtomically(path, "third")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "third")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
+        }
+    }
+
+    @Test("a commit whose staged file is gone fails and names the file")
+    func commitWithoutStagedFile() throws {
+        try withTempDir { dir in
+            let path = dir + "/state.json"
+            let staged = try StagedFile(path, "x")
+            staged.discard()
+            #expect(throws: (any Error).self) { try staged.commit() }
+            do { try staged.commit() } catch { #expect("\(error)" == "rename \(path): No such file or directory", "\(error)") }
+        }
     }
 }

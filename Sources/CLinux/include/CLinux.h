@@ -59,6 +59,10 @@ int cove_openat2(int dirfd, const char *path, struct cove_open_how *how);
 int cove_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int cove_fcntl(int fd, int cmd, long arg);
 
+/* renameat2(2): RENAME_EXCHANGE swaps two names atomically */
+#define COVE_RENAME_EXCHANGE (1 << 1)
+int cove_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+
 /* pivot_root(2), sethostname(2), setdomainname(2) */
 int cove_pivot_root(const char *new_root, const char *put_old);
 int cove_sethostname(const char *name, size_t len);
