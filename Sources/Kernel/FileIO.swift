@@ -55,7 +55,10 @@ public enum FileIO {
         if isDirectory(path) { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
-            prefix += "/" + part
+            // append(contentsOf: Substring), not `+ part`: the generic Sequence overload resolved its witnesses
+            // at run time, 200K instructions on first use.
+            prefix.append("/")
+            prefix.append(contentsOf: part)
             if mkdir(prefix, mode) != 0 && cove_errno() != EEXIST {
                 throw SyscallError.last("mkdir", prefix)
             }
