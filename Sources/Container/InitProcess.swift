@@ -30,6 +30,11 @@ struct InitConfig {
     /// kernel's work for it (loopback, per-namespace tables) is the largest part of the clone. Only
     /// linux.netDevices needs it at the clone, for `create` moves them in before "go".
     var initUnsharesNetwork: Bool { newNamespaces.contains(.network) && (linux.netDevices ?? [:]).isEmpty }
+    /// The init reads the container's state only for createContainer and startContainer hooks and for a
+    /// seccomp listener: without them `create` sends "continue" alone.
+    var needsState: Bool {
+        !(spec.hooks?.createContainer ?? []).isEmpty || !(spec.hooks?.startContainer ?? []).isEmpty || seccompListener != nil
+    }
 }
 
 /// The container's init and how it comes to be:
@@ -227,8 +232,8 @@ public enum InitProcess {
             for fd in cfg.idmapUserNamespaces.values { close(fd) }
             try ch.send("mounted")
             let stateText = try ch.expect("continue", during: "waiting for the createRuntime hooks")
-            let state = try SpecDecoder.decode(State.self, from: Array(stateText.utf8), source: "state")
-            try HookRunner.run(cfg.spec.hooks?.createContainer, kind: "createContainer", state: state)
+            let state = cfg.needsState ? try SpecDecoder.decode(State.self, from: Array(stateText.utf8), source: "state") : nil
+            if let state { try HookRunner.run(cfg.spec.hooks?.createContainer, kind: "createContainer", state: state) }
             try rootfs.enter()
             if let process = cfg.spec.process, process.terminal == true {
                 // After pivot_root: the pty comes from the container's devpts; the master goes to `create`.
@@ -264,9 +269,10 @@ public enum InitProcess {
             _ = Glibc.write(fifo, &zero, 1)
             close(fifo)
             close(cfg.stateDirFD)
-            var started = state
-            started.status = .running
-            try HookRunner.run(cfg.spec.hooks?.startContainer, kind: "startContainer", state: started)
+            if var started = state {
+                started.status = .running
+                try HookRunner.run(cfg.spec.hooks?.startContainer, kind: "startContainer", state: started)
+            }
             try step("closing runtime descriptors") { try setup.closeDescriptorsOnExec() }
             // Last: everything the runtime still does after the filter is in place must be allowed by it.
             try step("linux.seccomp") { try cfg.seccomp?.load(in: .beforeExec, listener: cfg.seccompListener, state: state) }

@@ -143,11 +143,13 @@ public struct Runtime {
             if let path = opts.pidFile {
                 pidFile = try step("--pid-file \(path)") { try StagedFile(path, String(pid)) }
             }
+            // Made while the init mounts: it is "creating" until "ready" (an init that dies says so instead).
+            let creating = ContainerStatus.state(record, status: .creating)
+            let proceed = cfg.needsState ? "continue " + String(decoding: try creating.forHooks.json(), as: UTF8.self) : "continue"
             _ = try channel.parent.expect("mounted", during: "setting up the root filesystem")
-            let creating = ContainerStatus.state(record, store: store)
             try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
             try HookRunner.run(spec.hooks?.createRuntime, kind: "createRuntime", state: creating)
-            try channel.parent.send("continue " + String(decoding: try creating.forHooks.json(), as: UTF8.self))
+            try channel.parent.send(proceed)
             if spec.process?.terminal == true {
                 let fd = try channel.parent.expectFD(ContainerConsole.message, during: "setting up the terminal")
                 master = try console.deliver(fd)

@@ -33,7 +33,7 @@ extension ContainerSeccomp {
     /// Loads the filter if `now` is its phase. With SCMP_ACT_NOTIFY the listener descriptor goes over
     /// `listener` with runc's containerProcessState (fds ["seccompFd"], the container's host PID, the
     /// listenerMetadata and the state), then both are closed: the agent holds the only copy.
-    public func load(in now: Phase, listener: Int32?, state: State) throws {
+    public func load(in now: Phase, listener: Int32?, state: State?) throws {
         guard now == phase else { return }
         let notifyFD: Int32?
         do { notifyFD = try filter.load() } catch { throw CoveError("linux.seccomp: loading the filter: \(error)") }
@@ -41,6 +41,7 @@ extension ContainerSeccomp {
         defer { close(notifyFD) }
         guard let listener else { throw CoveError("linux.seccomp.listenerPath: no connection to send the notify descriptor over") }
         defer { close(listener) }
+        guard let state else { throw CoveError("linux.seccomp.listenerPath: the container's state did not reach the init") }
         let message = Array(Self.processState(state, metadata: listenerMetadata).utf8)
         let n = message.withUnsafeBytes { cove_send_fd(listener, notifyFD, $0.baseAddress, $0.count) }
         if n < 0 { throw CoveError("linux.seccomp.listenerPath: \(SyscallError.last("sendmsg", listenerPath ?? "").description)") }
