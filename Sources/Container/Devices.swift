@@ -26,8 +26,11 @@ struct DeviceSetup {
     }
 
     func create(root: Int32) throws {
+        // One open of each directory the nodes go in (all of them in /dev, usually), not one per node.
+        var dirs: [String: Directory] = [:]
+        defer { for d in dirs.values { close(d.fd) } }
         for d in devices {
-            try step("device \(d.path)") { try make(d, root: root) }
+            try step("device \(d.path)") { try make(d, root: root, dirs: &dirs) }
         }
         let dev = try RootfsPaths.create(root: root, "/dev")
         defer { close(dev) }
@@ -43,7 +46,13 @@ struct DeviceSetup {
         }
     }
 
-    func make(_ d: Linux.Device, root: Int32) throws {
+    /// A directory device nodes are made in, and the group a new node in it gets.
+    struct Directory {
+        let fd: Int32
+        let newNodeGroup: gid_t
+    }
+
+    func make(_ d: Linux.Device, root: Int32, dirs: inout [String: Directory]) throws {
         let rel = RootfsPaths.relative(d.path)
         let parentPath = rel.split(separator: "/").dropLast().joined(separator: "/")
         let name = String(rel.split(separator: "/").last ?? "")
@@ -53,8 +62,23 @@ struct DeviceSetup {
             try Mounts.mount(source: d.path, target: RootfsPaths.procPath(target), type: nil, flags: .bind)
             return
         }
-        let parent = try RootfsPaths.create(root: root, "/" + parentPath)
-        defer { close(parent) }
+        let dir: Directory
+        if let known = dirs[parentPath] {
+            dir = known
+        } else {
+            let parent = try RootfsPaths.create(root: root, "/" + parentPath)
+            defer { close(parent) }
+            // parent is an O_PATH descriptor: name the directory through /proc for the *at calls.
+            let fd = try syscallCheck("open", d.path) { cove_open(RootfsPaths.procPath(parent), O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0) }
+            var st = stat()
+            if fstat(fd, &st) != 0 {
+                close(fd)
+                throw SyscallError.last("stat", "/" + parentPath)
+            }
+            // A set-group-ID directory gives new files its own group.
+            dir = Directory(fd: fd, newNodeGroup: st.st_mode & S_ISGID != 0 ? st.st_gid : getegid())
+            dirs[parentPath] = dir
+        }
         let kind: mode_t = switch d.type {
         case "b": S_IFBLK
         case "p": S_IFIFO
@@ -62,17 +86,17 @@ struct DeviceSetup {
         }
         let mode = mode_t(d.fileMode ?? 0o666)
         let dev = cove_makedev(UInt32(d.major ?? 0), UInt32(d.minor ?? 0))
-        // parent is an O_PATH descriptor: name the directory through /proc for the *at calls.
-        let dirPath = RootfsPaths.procPath(parent)
-        let dirfd = try syscallCheck("open", d.path) { cove_open(dirPath, O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0) }
-        defer { close(dirfd) }
-        if mknodat(dirfd, name, kind | mode, dev) != 0 {
+        if mknodat(dir.fd, name, kind | mode, dev) != 0 {
             guard cove_errno() == EEXIST else { throw SyscallError.last("mknod", d.path) }
-            try syscallCheck("unlink", d.path) { unlinkat(dirfd, name, 0) }
-            try syscallCheck("mknod", d.path) { mknodat(dirfd, name, kind | mode, dev) }
+            try syscallCheck("unlink", d.path) { unlinkat(dir.fd, name, 0) }
+            try syscallCheck("mknod", d.path) { mknodat(dir.fd, name, kind | mode, dev) }
         }
-        try syscallCheck("chmod", d.path) { fchmodat(dirfd, name, mode, 0) }
-        try syscallCheck("chown", d.path) { fchownat(dirfd, name, d.uid ?? 0, d.gid ?? 0, Int32(AT_SYMLINK_NOFOLLOW)) }
+        // mknod's mode went through the umask.
+        try syscallCheck("chmod", d.path) { fchmodat(dir.fd, name, mode, 0) }
+        let (uid, gid) = (d.uid ?? 0, d.gid ?? 0)
+        if uid != geteuid() || gid != dir.newNodeGroup {
+            try syscallCheck("chown", d.path) { fchownat(dir.fd, name, uid, gid, Int32(AT_SYMLINK_NOFOLLOW)) }
+        }
     }
 }
 
