@@ -137,7 +137,8 @@ struct RuntimeFeatures: ParsableCommand {
         try RuntimeCLI.perform {
             let f = Features.cove(mountOptions: MountOptions.known, cgroup: Features.Cgroup(v1: true, v2: true, systemd: false, systemdUser: false, rdma: true), seccomp: ContainerSeccomp.features)
             let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            // Sorted: Foundation's encoder otherwise follows dictionary order, which differs from run to run.
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             RuntimeCLI.printJSON(Array(try enc.encode(f)))
         }
     }
