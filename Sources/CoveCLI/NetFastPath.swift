@@ -37,7 +37,7 @@ enum NetFastPath {
     /// The slow path: exactly what CoveMain does with a command line.
     static func parsed(_ argv: [String]) -> Int32 {
         do {
-            var command = try Cove.parseAsRoot(argv)
+            var command = try Cove.parseNamed(argv)
             try command.run()
             return 0
         } catch let error as ExitCode {
