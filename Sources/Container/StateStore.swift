@@ -150,7 +150,7 @@ public struct StateStore {
 
     /// state.json for `record`, written but not yet in place (see `StagedFile`).
     public func stage(_ record: ContainerRecord) throws -> StagedFile {
-        try StagedFile(statePath(record.id), try JSONTreeEncoder.encode(record), mode: 0o600)
+        try StagedFile(statePath(record.id), try JSONTreeEncoder.encode(record), mode: 0o600, exchanges: true)
     }
 
     public func read(_ id: String) throws -> ContainerRecord {
@@ -184,24 +184,28 @@ extension FileIO {
 /// renames them at the end.
 public struct StagedFile {
     public let path: String
+    /// Replace an existing file by swapping names (see `commit`): for cove's own state files only.
+    let exchanges: Bool
     var tmp: String { path + ".tmp" }
 
-    public init(_ path: String, _ contents: String, mode: mode_t = 0o644) throws {
+    public init(_ path: String, _ contents: String, mode: mode_t = 0o644, exchanges: Bool = false) throws {
         self.path = path
+        self.exchanges = exchanges
         try FileIO.write(tmp, contents, create: true, mode: mode)
     }
 
-    /// Over an existing file the two names are swapped (renameat2 RENAME_EXCHANGE) and the old contents
-    /// unlinked: ext4 (auto_da_alloc) starts writing back a file renamed over another one, and unlinking it
-    /// later — `delete` does, moments after a short-lived container — waits for that write (0.2-3.6 ms
-    /// measured here). After an exchange the data stays in the page cache; readers still see the old or
-    /// the new file, never none.
+    /// rename(2); a file that `exchanges` replaces an existing one by swapping the two names (renameat2
+    /// RENAME_EXCHANGE) and unlinking the old contents: ext4 (auto_da_alloc) starts writing back a file
+    /// renamed over another one, and unlinking it later — `delete` does, moments after a short-lived
+    /// container — waits for that write (0.2-3.6 ms measured here). After an exchange the data stays in the
+    /// page cache; readers still see the old or the new file, never none.
     public func commit() throws {
-        if cove_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, UInt32(COVE_RENAME_EXCHANGE)) == 0 {
-            unlink(tmp)
-            return
+        if exchanges && cove_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, UInt32(COVE_RENAME_EXCHANGE)) == 0 {
+            if unlink(tmp) == 0 { return }
+            // What stood there was no file (a directory): put it back; rename says what is wrong.
+            _ = cove_renameat2(AT_FDCWD, tmp, AT_FDCWD, path, UInt32(COVE_RENAME_EXCHANGE))
         }
-        // ENOENT: nothing to replace yet; EINVAL: a filesystem without exchange. rename says what failed.
+        // ENOENT: nothing to replace yet; EINVAL: a filesystem without exchange.
         try syscallCheck("rename", path) { rename(tmp, path) }
     }
 

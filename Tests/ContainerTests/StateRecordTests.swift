@@ -111,20 +111,39 @@ struct StagedFileTests {
         try body(dir)
     }
 
-    @Test("put in place over nothing, then over the old version; no .tmp is left and the old text is gone")
-    func commitNewAndReplace() throws {
+    @Test("put in place over nothing, then over the old version; no .tmp is left and the old text is gone",
+          arguments: [false, true])
+    func commitNewAndReplace(exchanges: Bool) throws {
         try withTempDir { dir in
             let path = dir + "/state.json"
-            let first = try StagedFile(path, "first")
+            let first = try StagedFile(path, "first", exchanges: exchanges)
             #expect(!FileManager.default.fileExists(atPath: path), "staged, not yet in place")
             try first.commit()
             #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
-            try StagedFile(path, "second, longer").commit()
+            try StagedFile(path, "second, longer", exchanges: exchanges).commit()
             #expect(try String(contentsOfFile: path, encoding: .utf8) == "second, longer")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
             try FileIO.writeAtomically(path, "third")
             #expect(try String(contentsOfFile: path, encoding: .utf8) == "third")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
+        }
+    }
+
+    @Test("a directory where the file goes stays where it is, and the error says so", arguments: [false, true])
+    func directoryInTheWay(exchanges: Bool) throws {
+        try withTempDir { dir in
+            let path = dir + "/state.json"
+            #expect(mkdir(path, 0o755) == 0)
+            defer { rmdir(path) }
+            let staged = try StagedFile(path, "x", exchanges: exchanges)
+            do {
+                try staged.commit()
+                Issue.record("committed over a directory")
+            } catch { #expect("\(error)" == "rename \(path): Is a directory", "\(error)") }
+            var st = stat()
+            #expect(lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
+            #expect(try String(contentsOfFile: path + ".tmp", encoding: .utf8) == "x", "the staged file is still staged")
+            staged.discard()
         }
     }
 
