@@ -7,8 +7,9 @@
 # Usage (root; needs valgrind, busybox-static, runc for `runc spec`): scripts/hot-symbols.sh [BINARY]
 # BINARY defaults to .build/release/cove; HOT_SYMBOLS_OUT=FILE writes there instead of linker/. Each command
 # runs under callgrind once; the binary and valgrind sit on read-only bind mounts in a private mount
-# namespace so cove's protective re-exec is skipped (it cannot be followed under valgrind). The container init runs openat2, which valgrind lacks: its code is
-# added by name (the Container and Kernel types only the init uses).
+# namespace so cove's protective re-exec is skipped (it cannot be followed under valgrind). The container
+# init runs openat2, which valgrind lacks: its code is added by name (the Container and Kernel types only
+# the init uses) and from perf samples.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "hot-symbols: needs root" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "hot-symbols: apt-get install valgrind" >&2; exit 1; }
@@ -95,8 +96,8 @@ for f in glob.glob(f"{work}/out/*.out"):
             if m.group(1) in names: seen.add(names[m.group(1)])
     words = cmd.split()[2:]
     if words[:1] == ["--root"]: words = words[2:]
-    line = " ".join(words)
-    key = next((k for k in priority if line.startswith(k)), line)
+    command = " ".join(words)
+    key = next((k for k in priority if command.startswith(k)), command)
     if key == "create" and pid == "1": key = "init"
     used[key] |= seen & defined
 init = re.compile(r"9Container(11RootfsSetup|11InitProcess|12ProcessSetup|11CgroupMount|11DeviceSetup|12MountOptions"
