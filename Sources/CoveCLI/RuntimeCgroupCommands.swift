@@ -121,6 +121,11 @@ struct RuntimeResume: ParsableCommand {
 }
 
 struct RuntimePs: ParsableCommand {
+    /// `--format json`: the PIDs as a JSON array (shared with RuntimeFastPath).
+    static func showJSON(_ pids: [Int32]) {
+        RuntimeCLI.printJSON(Array(("[" + pids.map(String.init).joined(separator: ",") + "]").utf8))
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "ps", abstract: "List the processes of a container.",
         discussion: "table runs ps(1) with the given options (default -ef) and keeps the rows of the container's processes; json prints their PIDs.")
@@ -132,10 +137,7 @@ struct RuntimePs: ParsableCommand {
         try RuntimeCLI.perform {
             guard format == "table" || format == "json" else { throw CoveError("--format: '\(format)' is not table or json") }
             let pids = try RuntimeCLI.runtime.processes(id)
-            if format == "json" {
-                RuntimeCLI.printJSON(Array(("[" + pids.map(String.init).joined(separator: ",") + "]").utf8))
-                return
-            }
+            if format == "json" { return Self.showJSON(pids) }
             let args = psArgs.isEmpty ? ["-ef"] : psArgs
             let text = try Self.runPS(args)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

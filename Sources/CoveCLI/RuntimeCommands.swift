@@ -105,28 +105,30 @@ struct RuntimeList: ParsableCommand {
     @Option(name: [.short, .long], help: "table or json.") var format: String = "table"
     @Flag(name: [.short, .long], help: "Print only the ids.") var quiet = false
     func run() throws {
-        try RuntimeCLI.perform {
-            let states = RuntimeCLI.runtime.list()
-            if quiet {
-                for s in states { print(s.id) }
-                return
+        try RuntimeCLI.perform { try Self.show(RuntimeCLI.runtime.list(), format: format, quiet: quiet) }
+    }
+
+    /// Shared with RuntimeFastPath.
+    static func show(_ states: [State], format: String, quiet: Bool) throws {
+        if quiet {
+            for s in states { print(s.id) }
+            return
+        }
+        switch format {
+        case "json":
+            let items = try states.map { String(decoding: try $0.json(), as: UTF8.self) }
+            RuntimeCLI.printJSON(Array(("[" + items.joined(separator: ",") + "]").utf8))
+        case "table":
+            let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]] + states.map {
+                [$0.id, String($0.pid), $0.status.rawValue, $0.bundle, $0.created ?? "", $0.owner ?? ""]
             }
-            switch format {
-            case "json":
-                let items = try states.map { String(decoding: try $0.json(), as: UTF8.self) }
-                RuntimeCLI.printJSON(Array(("[" + items.joined(separator: ",") + "]").utf8))
-            case "table":
-                let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]] + states.map {
-                    [$0.id, String($0.pid), $0.status.rawValue, $0.bundle, $0.created ?? "", $0.owner ?? ""]
-                }
-                let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
-                for r in rows {
-                    let line = (0..<6).map { c in c == 5 ? r[c] : r[c] + String(repeating: " ", count: widths[c] - r[c].count + 3) }.joined()
-                    print(line)
-                }
-            default:
-                throw CoveError("--format: '\(format)' is not table or json")
+            let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
+            for r in rows {
+                let line = (0..<6).map { c in c == 5 ? r[c] : r[c] + String(repeating: " ", count: widths[c] - r[c].count + 3) }.joined()
+                print(line)
             }
+        default:
+            throw CoveError("--format: '\(format)' is not table or json")
         }
     }
 }

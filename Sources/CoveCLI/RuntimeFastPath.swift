@@ -3,11 +3,12 @@ import Container
 import Glibc
 import Kernel
 
-/// The commands engines call for every container — create, start, run, state, kill, delete, exec — parsed
-/// by hand. ArgumentParser reflects over the whole command tree on each start (about 12 million instructions,
-/// more than everything `cove create` does itself). Only plain forms of runc's flags are taken here; anything
-/// else (help, an unknown flag, a missing value) returns nil and goes to ArgumentParser, which parses the same
-/// command line, so both paths accept the same input and fail the same way.
+/// The commands engines call for every container — create, start, run, state, kill, delete, exec — and
+/// pause, resume, list and `ps --format json`, parsed by hand. ArgumentParser reflects over the command on
+/// each start (5-7 million instructions, more than everything `cove create` does itself). Only plain forms of
+/// runc's flags are taken here; anything else (help, an unknown flag, a missing value) returns nil and goes
+/// to ArgumentParser, which parses the same command line, so both paths accept the same input and fail the
+/// same way.
 enum RuntimeFastPath {
     /// The exit code, or nil to leave the command line to ArgumentParser.
     static func run(_ args: [String]) -> Int32? {
@@ -68,6 +69,19 @@ enum RuntimeFastPath {
         case "exec":
             guard let line = execFlags(args) else { return nil }
             return { try line.run() }
+        case "pause":
+            guard let id = single(args) else { return nil }
+            return { try RuntimeCLI.perform { try RuntimeCLI.runtime.pause(id) } }
+        case "resume":
+            guard let id = single(args) else { return nil }
+            return { try RuntimeCLI.perform { try RuntimeCLI.runtime.resume(id) } }
+        case "ps":
+            // containerd's form, `ps --format json ID`; the table runs ps(1) and takes its options: ArgumentParser.
+            guard let id = psJSON(args) else { return nil }
+            return { try RuntimeCLI.perform { RuntimePs.showJSON(try RuntimeCLI.runtime.processes(id)) } }
+        case "list":
+            guard let (format, quiet) = listFlags(args) else { return nil }
+            return { try RuntimeCLI.perform { try RuntimeList.show(RuntimeCLI.runtime.list(), format: format, quiet: quiet) } }
         default:
             return nil
         }
@@ -106,6 +120,39 @@ enum RuntimeFastPath {
             if inline != nil && ["--tty", "--no-new-privs", "--detach", "--ignore-paused"].contains(name) { return nil }
         }
         return nil  // no id: ArgumentParser says what is missing
+    }
+
+    /// `--format json ID` (also `-f json`, `--format=json`): the id; nil for anything else.
+    static func psJSON(_ args: [String]) -> String? {
+        var flags = FlagWalker(args)
+        var json = false, id: String?
+        while let (arg, name, inline) = flags.next() {
+            switch name {
+            case "-f", "--format":
+                guard flags.value(inline) == "json" else { return nil }
+                json = true
+            default:
+                guard !arg.hasPrefix("-"), id == nil else { return nil }
+                id = arg
+            }
+        }
+        return json ? id : nil
+    }
+
+    /// `list` with -q/--quiet and -f/--format table|json in their plain forms.
+    static func listFlags(_ args: [String]) -> (format: String, quiet: Bool)? {
+        var flags = FlagWalker(args)
+        var format = "table", quiet = false
+        while let (_, name, inline) = flags.next() {
+            switch name {
+            case "-q", "--quiet": guard inline == nil else { return nil }; quiet = true
+            case "-f", "--format":
+                guard let v = flags.value(inline), v == "table" || v == "json" else { return nil }
+                format = v
+            default: return nil
+            }
+        }
+        return (format, quiet)
     }
 
     /// Exactly one operand that is not a flag.
