@@ -4,7 +4,7 @@ import Glibc
 import Kernel
 
 /// The commands engines call for every container — create, start, run, state, kill, delete, exec — and
-/// pause, resume, list and `ps --format json`, parsed by hand. ArgumentParser reflects over the command on
+/// pause, resume, list, features and `ps --format json`, parsed by hand. ArgumentParser reflects over the command on
 /// each start (5-7 million instructions, more than everything `cove create` does itself). Only plain forms of
 /// runc's flags are taken here; anything else (help, an unknown flag, a missing value) returns nil and goes
 /// to ArgumentParser, which parses the same command line, so both paths accept the same input and fail the
@@ -79,6 +79,9 @@ enum RuntimeFastPath {
             // containerd's form, `ps --format json ID`; the table runs ps(1) and takes its options: ArgumentParser.
             guard let id = psJSON(args) else { return nil }
             return { try RuntimeCLI.perform { RuntimePs.showJSON(try RuntimeCLI.runtime.processes(id)) } }
+        case "features":
+            guard args.isEmpty else { return nil }
+            return { try RuntimeFeatures().run() }
         case "list":
             guard let (format, quiet) = listFlags(args) else { return nil }
             return { try RuntimeCLI.perform { try RuntimeList.show(RuntimeCLI.runtime.list(), format: format, quiet: quiet) } }
