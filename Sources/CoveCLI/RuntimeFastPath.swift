@@ -125,17 +125,19 @@ enum RuntimeFastPath {
         return nil  // no id: ArgumentParser says what is missing
     }
 
-    /// `--format json ID` (also `-f json`, `--format=json`): the id; nil for anything else.
+    /// `--format json ID` (also `-f json`, `--format=json`): the id; nil for anything else. Only before the id:
+    /// what follows it is ps(1)'s options, as in runc.
     static func psJSON(_ args: [String]) -> String? {
         var flags = FlagWalker(args)
         var json = false, id: String?
         while let (arg, name, inline) = flags.next() {
+            guard id == nil else { return nil }
             switch name {
             case "-f", "--format":
                 guard flags.value(inline) == "json" else { return nil }
                 json = true
             default:
-                guard !arg.hasPrefix("-"), id == nil else { return nil }
+                guard !arg.hasPrefix("-") else { return nil }
                 id = arg
             }
         }

@@ -114,6 +114,13 @@ struct RuntimeCgroupCommandTests {
         let custom = try b.cove(["ps", id, "-o", "pid,comm"])
         let cols = custom.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
         #expect(custom.status == 0 && Set(cols.compactMap { Int($0.first ?? "") }) == Set(pids), "\(custom)")
+        // Every spelling of the json format before the id; after it, options belong to ps(1) (as in runc).
+        for form in [["--format", "json", id], ["-f", "json", id], ["--format=json", id]] {
+            let json = try b.cove(["ps"] + form)
+            #expect(json.status == 0 && json.stdout == "[" + pids.map(String.init).joined(separator: ",") + "]\n", "\(form): \(json)")
+        }
+        let psOptions = try b.cove(["ps", id, "-f", "json"])
+        #expect(!psOptions.stdout.hasPrefix("["), "-f after the id goes to ps(1): \(psOptions)")
         let badFormat = try b.cove(["ps", "--format", "yaml", id])
         #expect(badFormat.status == 1 && badFormat.errorLine == "cove: --format: 'yaml' is not table or json", "\(badFormat)")
         // `ps` is the process list now, not an alias of `list`.
