@@ -4,11 +4,11 @@ import Glibc
 import Kernel
 
 /// The commands engines call for every container — create, start, run, state, kill, delete, exec — and
-/// pause, resume, list, features and `ps --format json`, parsed by hand. ArgumentParser reflects over the command on
-/// each start (5-7 million instructions, more than everything `cove create` does itself). Only plain forms of
-/// runc's flags are taken here; anything else (help, an unknown flag, a missing value) returns nil and goes
-/// to ArgumentParser, which parses the same command line, so both paths accept the same input and fail the
-/// same way.
+/// pause, resume, list, features and `ps --format json`, parsed by hand. ArgumentParser reflects over the
+/// command on each start (5-7 million instructions, more than everything `cove create` does itself). Only
+/// plain forms of runc's flags are taken here; anything else (help, an unknown flag, a missing value) returns
+/// nil and goes to ArgumentParser, which parses the same command line, so both paths accept the same input
+/// and fail the same way.
 enum RuntimeFastPath {
     /// The exit code, or nil to leave the command line to ArgumentParser.
     static func run(_ args: [String]) -> Int32? {
