@@ -4,12 +4,12 @@ import Testing
 /// `cove enter` joins the namespaces of a running process started by `cove unshare`.
 @Suite(.enabled(if: Host.isRoot, Host.rootReason))
 struct EnterTests {
-    func startTarget(_ args: [String]) throws -> (Process, Int32, String) {
+    func startTarget(_ args: [String]) throws -> (Spawned, Int32, String) {
         let t = try TargetProcess(unshare: args)
         return (t.process, t.pid, "")
     }
 
-    func stop(_ p: Process, _ marker: String) {
+    func stop(_ p: Spawned, _ marker: String) {
         TargetProcess.stop(p)
     }
 
@@ -101,20 +101,15 @@ struct NSListTests {
 /// A `cove unshare ARGS -- sh -c 'echo ready; exec sleep 30'` started for a test, and the PID of the
 /// sleeping command: cove itself when it execs, its child with --fork.
 struct TargetProcess {
-    let process: Process
+    let process: Spawned
     let pid: Int32
 
     init(unshare args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Cove.binary)
-        p.arguments = ["unshare"] + args + ["--", "sh", "-c", "echo ready; exec sleep 30"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
+        let p = try Spawned([Cove.binary, "unshare"] + args + ["--", "sh", "-c", "echo ready; exec sleep 30"])
         process = p
-        _ = out.fileHandleForReading.availableData
+        _ = p.stdout.availableData
         let forks = args.contains { $0 == "--fork" || $0 == "-f" || $0.hasPrefix("--kill-child") }
-        pid = forks ? (TargetProcess.children(of: p.processIdentifier).first ?? -1) : p.processIdentifier
+        pid = forks ? (TargetProcess.children(of: p.pid).first ?? -1) : p.pid
         // Wait until the shell has exec'd sleep, so the namespaces are the final ones.
         for _ in 0..<200 {
             if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n" { break }
@@ -128,9 +123,9 @@ struct TargetProcess {
     }
 
     /// Kills the target (and, with --fork, cove's child) by PID and reaps cove.
-    static func stop(_ p: Process) {
-        for child in children(of: p.processIdentifier) { kill(child, SIGKILL) }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+    static func stop(_ p: Spawned) {
+        for child in children(of: p.pid) { kill(child, SIGKILL) }
+        kill(p.pid, SIGKILL)
+        _ = p.wait()
     }
 }

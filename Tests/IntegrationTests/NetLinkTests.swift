@@ -142,26 +142,21 @@ struct NetLinkTests {
         let s = NetScratch()
         defer { s.finish() }
         let n = try s.addNamespace("pd")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Cove.binary)
-        p.arguments = ["netns", "exec", n, "--", "/bin/busybox", "sleep", "30"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Spawned([Cove.binary, "netns", "exec", n, "--", "/bin/busybox", "sleep", "30"])
         defer {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            kill(p.pid, SIGKILL)
+            _ = p.wait()
         }
         var inNS = false
         for _ in 0..<100 {
-            inNS = (try? Cove.run(["netns", "pids", n]).stdout.contains(String(p.processIdentifier))) ?? false
+            inNS = (try? Cove.run(["netns", "pids", n]).stdout.contains(String(p.pid))) ?? false
             if inNS { break }
             usleep(20_000)
         }
         #expect(inNS)
         let h = s.linkName("pdh"), hp = s.linkName("pdp")
         try coveOK(["link", "add", h, "--type", "veth", "--peer", hp])
-        try coveOK(["link", "set", h, "--netns", String(p.processIdentifier)])
+        try coveOK(["link", "set", h, "--netns", String(p.pid)])
         #expect(NetHost.hasLink(h, netns: n))
         #expect(!NetHost.hasLink(h))
         #expect(NetHost.hasLink(hp))

@@ -93,27 +93,22 @@ struct NetNSTests {
         defer { s.finish() }
         let n = try s.addNamespace("id")
         // A process in the namespace: cove netns exec becomes busybox sleep (no fork), so its PID is ours to end.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Cove.binary)
-        p.arguments = ["netns", "exec", n, "--", "/bin/busybox", "sleep", "30"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Spawned([Cove.binary, "netns", "exec", n, "--", "/bin/busybox", "sleep", "30"])
         defer {
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            p.waitUntilExit()
+            kill(p.pid, SIGKILL)
+            _ = p.wait()
             #expect((try? Cove.run(["netns", "pids", n]).stdout) == "")
         }
         var pids: [String] = []
         for _ in 0..<100 {
             pids = try coveOK(["netns", "pids", n]).stdout.split(separator: "\n").map(String.init)
-            if pids.contains(String(p.processIdentifier)) { break }
+            if pids.contains(String(p.pid)) { break }
             usleep(20_000)
         }
-        #expect(pids.contains(String(p.processIdentifier)))
-        let ident = try coveOK(["netns", "identify", String(p.processIdentifier)]).stdout
+        #expect(pids.contains(String(p.pid)))
+        let ident = try coveOK(["netns", "identify", String(p.pid)]).stdout
         #expect(ident.split(separator: "\n").map(String.init) == [n])
-        #expect(try Shell.run(["ip", "netns", "identify", String(p.processIdentifier)]).stdout.contains(n))
+        #expect(try Shell.run(["ip", "netns", "identify", String(p.pid)]).stdout.contains(n))
         // cove itself is in the host namespace, which has no name.
         #expect(try coveOK(["netns", "identify"]).stdout.isEmpty)
     }
@@ -155,24 +150,18 @@ struct NetNSTests {
         defer { s.finish() }
         let names = (0..<6).map { _ in s.nsName("cc") }
         let same = s.nsName("cs")
-        var procs: [(String, Process, Pipe)] = []
+        var procs: [(String, Spawned)] = []
         for n in names + Array(repeating: same, count: 4) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Cove.binary)
-            p.arguments = ["netns", "add", n]
-            let err = Pipe()
-            p.standardError = err
-            try p.run()
-            procs.append((n, p, err))
+            procs.append((n, try Spawned([Cove.binary, "netns", "add", n])))
         }
         var sameOK = 0
-        for (n, p, err) in procs {
-            p.waitUntilExit()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        for (n, p) in procs {
+            let status = p.wait()
+            let text = String(decoding: p.stderr.readDataToEndOfFile(), as: UTF8.self)
             if n == same {
-                if p.terminationStatus == 0 { sameOK += 1 } else { #expect(text.contains("already exists"), "\(text)") }
+                if status == 0 { sameOK += 1 } else { #expect(text.contains("already exists"), "\(text)") }
             } else {
-                #expect(p.terminationStatus == 0, "\(n): \(text)")
+                #expect(status == 0, "\(n): \(text)")
             }
         }
         #expect(sameOK == 1)

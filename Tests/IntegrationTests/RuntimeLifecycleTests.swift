@@ -107,19 +107,13 @@ struct RuntimeLifecycleTests {
         b.script("trap 'echo got TERM; exit 3' TERM; echo ready; while true; do sleep 0.05; done")
         try b.writeConfig()
         let id = b.newID()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Cove.binary)
-        p.arguments = ["--root", b.stateRoot, "run", "-b", b.bundle, id]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Spawned([Cove.binary, "--root", b.stateRoot, "run", "-b", b.bundle, id])
         try b.eventually("running") { (try? b.state(id)["status"] as? String) == "running" }
         usleep(200_000)
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 3, "\(text)")
+        kill(p.pid, SIGTERM)
+        let status = p.wait()
+        let text = String(decoding: p.stdout.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status == 3, "\(text)")
         #expect(text.contains("got TERM"))
         b.assertClean()
     }
@@ -245,30 +239,16 @@ struct RuntimeConcurrencyTests {
         try b.writeConfig()
         let id = b.newID()
         #expect(try b.coveToFiles(["create", "-b", b.bundle, id]).status == 0)
-        let procs = (0..<6).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Cove.binary)
-            p.arguments = ["--root", b.stateRoot, "start", id]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            return p
-        }
-        for p in procs { try p.run() }
-        for p in procs { p.waitUntilExit() }
-        #expect(procs.filter { $0.terminationStatus == 0 }.count == 1)
+        let procs = try (0..<6).map { _ in try Spawned([Cove.binary, "--root", b.stateRoot, "start", id]) }
+        #expect(procs.map { $0.wait() }.filter { $0 == 0 }.count == 1)
         try b.eventually("output") { b.output() == "once\n" }
         #expect(try b.state(id)["status"] as? String == "running")
         // Concurrent creates of one id: exactly one wins.
         let other = b.newID()
-        let creates = (0..<4).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", "exec \"$0\" --root \(b.stateRoot) create -b \(b.bundle) \(other) >/dev/null 2>&1 </dev/null", Cove.binary]
-            return p
+        let creates = try (0..<4).map { _ in
+            try Spawned(["/bin/sh", "-c", "exec \"$0\" --root \(b.stateRoot) create -b \(b.bundle) \(other) >/dev/null 2>&1 </dev/null", Cove.binary])
         }
-        for p in creates { try p.run() }
-        for p in creates { p.waitUntilExit() }
-        #expect(creates.filter { $0.terminationStatus == 0 }.count == 1)
+        #expect(creates.map { $0.wait() }.filter { $0 == 0 }.count == 1)
         #expect(try b.state(other)["status"] as? String == "created")
         #expect(try b.cove(["delete", "-f", id]).status == 0)
         #expect(try b.cove(["delete", other]).status == 0)

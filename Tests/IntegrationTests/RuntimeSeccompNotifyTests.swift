@@ -15,7 +15,7 @@ final class SeccompAgent: @unchecked Sendable {
     init(path: String, replyErrno: Int32, answers: Int) throws {
         self.path = path
         self.replyErrno = replyErrno
-        listenFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        listenFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &addr.sun_path) { buf in
@@ -43,6 +43,7 @@ final class SeccompAgent: @unchecked Sendable {
         guard poll(&p, 1, 30_000) == 1 else { failure = "no connection"; return }
         let conn = accept(listenFD, nil, nil)
         guard conn >= 0 else { failure = "accept: errno \(errno)"; return }
+        _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
         defer { close(conn) }
         var data = [UInt8](repeating: 0, count: 65536)
         var control = [UInt8](repeating: 0, count: 64)
@@ -57,7 +58,7 @@ final class SeccompAgent: @unchecked Sendable {
                     msg.msg_iovlen = 1
                     msg.msg_control = c.baseAddress
                     msg.msg_controllen = c.count
-                    n = recvmsg(conn, &msg, 0)
+                    n = recvmsg(conn, &msg, 0x4000_0000 /* MSG_CMSG_CLOEXEC: the listener fd must not leak into children */)
                     controlLength = Int(msg.msg_controllen)
                 }
             }

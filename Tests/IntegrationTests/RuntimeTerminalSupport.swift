@@ -9,7 +9,9 @@ final class ConsoleReceiver {
 
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec here, on the connection and on the received descriptor: a daemon another test starts
+        // meanwhile must not keep a copy (a terminal held open by it would never hang up).
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
@@ -36,6 +38,7 @@ final class ConsoleReceiver {
         guard poll(&p, 1, timeout) == 1 else { throw TestFailure("no connection on the console socket") }
         let conn = accept(fd, nil, nil)
         guard conn >= 0 else { throw TestFailure("accept: \(String(cString: strerror(errno)))") }
+        _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
         defer { close(conn) }
         var data = [UInt8](repeating: 0, count: 4096)
         // struct cmsghdr (len: size_t, level: int, type: int) then one int: CMSG_SPACE(sizeof(int)) is 24.
@@ -49,7 +52,7 @@ final class ConsoleReceiver {
                     msg.msg_iovlen = 1
                     msg.msg_control = ctlBuf.baseAddress
                     msg.msg_controllen = ctlBuf.count
-                    let r = recvmsg(conn, &msg, 0)
+                    let r = recvmsg(conn, &msg, 0x4000_0000 /* MSG_CMSG_CLOEXEC */)
                     return r < 0 ? -1 : (msg.msg_controllen >= 20 ? r : -2)
                 }
             }
@@ -153,7 +156,7 @@ final class PtySession {
 
     /// The terminal's settings as the test's side of it sees them now (cove restores them on exit).
     func localFlags() -> tcflag_t? {
-        let fd = open(slavePath, O_RDWR | O_NOCTTY)
+        let fd = open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var t = termios()

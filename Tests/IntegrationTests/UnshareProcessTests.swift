@@ -22,25 +22,19 @@ struct UnshareProcessTests {
     @Test(arguments: ["TERM", "INT", "HUP", "USR1", "USR2"])
     func signalsAreForwardedToTheChild(_ name: String) throws {
         let marker = UniqueName.make("sigfwd")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Cove.binary)
-        p.arguments = ["unshare", "--fork", "--uts", "--", "sh", "-c",
-                       "trap 'echo got-\(name); exit 3' \(name); echo ready; while :; do sleep 0.05; done # \(marker)"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
+        let p = try Spawned([Cove.binary, "unshare", "--fork", "--uts", "--", "sh", "-c",
+                             "trap 'echo got-\(name); exit 3' \(name); echo ready; while :; do sleep 0.05; done # \(marker)"])
         defer { for pid in Leftovers.processes(containing: marker) { kill(pid, SIGKILL) } }
-        let handle = out.fileHandleForReading
         var text = ""
         while !text.contains("ready") {
-            let d = handle.availableData
+            let d = p.stdout.availableData
             if d.isEmpty { break }
             text += String(decoding: d, as: UTF8.self)
         }
-        kill(p.processIdentifier, Signal(name))
-        p.waitUntilExit()
-        text += String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 3, "output: \(text)")
+        kill(p.pid, Signal(name))
+        let status = p.wait()
+        text += String(decoding: p.stdout.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status == 3, "output: \(text)")
         #expect(text.contains("got-\(name)"))
         #expect(Leftovers.processes(containing: marker).isEmpty)
     }
@@ -53,8 +47,8 @@ struct UnshareProcessTests {
         let target = try TargetProcess(unshare: ["--kill-child", "--uts"])
         defer { TargetProcess.stop(target.process) }
         #expect(target.pid > 0 && kill(target.pid, 0) == 0)
-        kill(target.process.processIdentifier, SIGKILL)
-        target.process.waitUntilExit()
+        kill(target.process.pid, SIGKILL)
+        _ = target.process.wait()
         var gone = false
         for _ in 0..<200 where !gone {
             gone = kill(target.pid, 0) != 0 || isZombie(target.pid)

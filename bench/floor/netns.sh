@@ -20,7 +20,8 @@ work=$(mktemp -d /tmp/cove-floor.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -static -o "$work/netns_floor" "$HERE/netns_floor.c"
 mkdir -p /run/netns
-exec python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$RUNS" <<'PY'
+# Not exec: the EXIT trap removes the work directory after python ends.
+python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$RUNS" <<'PY'
 import os, statistics, sys, time
 cove, ip, floor, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 tag = "bfl%d" % (os.getpid() % 100000)

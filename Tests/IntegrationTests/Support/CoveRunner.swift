@@ -109,8 +109,11 @@ final class Spawned {
     let stderr: FileHandle
 
     init(path: String, argv: [String], environment: [String: String]) throws {
-        var inP: [Int32] = [0, 0], outP: [Int32] = [0, 0], errP: [Int32] = [0, 0]
-        guard pipe(&inP) == 0, pipe(&outP) == 0, pipe(&errP) == 0 else { throw TestFailure("pipe failed") }
+        // Close-on-exec, under the lock every test spawn takes: another test's child must not inherit these
+        // pipes (it would hold them open).
+        Spawned.lock.lock()
+        defer { Spawned.lock.unlock() }
+        let inP = try Spawned.cloexecPipe(), outP = try Spawned.cloexecPipe(), errP = try Spawned.cloexecPipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -137,6 +140,23 @@ final class Spawned {
         stderr = FileHandle(fileDescriptor: errP[0], closeOnDealloc: true)
     }
 
+    /// Held by every helper that makes pipes and spawns (here and EngineShell): Glibc has no pipe2 for Swift,
+    /// so the pipes are close-on-exec only after an fcntl, and no spawn may fall in between.
+    static let lock = NSLock()
+
+    /// pipe(2) + FD_CLOEXEC; call with `lock` held.
+    static func cloexecPipe() throws -> [Int32] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw TestFailure("pipe: errno \(errno)") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return fds
+    }
+
+    /// `argv[0]` (an absolute path) with this process's environment.
+    convenience init(_ argv: [String]) throws {
+        try self.init(path: argv[0], argv: argv, environment: ProcessInfo.processInfo.environment)
+    }
+
     /// Initialises `attr` for a child with an empty signal mask and default dispositions, plus `extraFlags`
     /// (e.g. POSIX_SPAWN_SETSID). The caller destroys it.
     static func cleanSignals(_ attr: inout posix_spawnattr_t, extraFlags: Int32 = 0) {
@@ -151,12 +171,41 @@ final class Spawned {
         posix_spawnattr_setflags(&attr, Int16(Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | extraFlags))
     }
 
-    /// waitpid; the exit status, or 128+N for a death by signal N.
-    func wait() -> Int32 {
+    /// The exit status, or 128+N for a death by signal N. A child still running after `timeout` seconds is
+    /// SIGKILLed (and the test fails on the 137 it then returns): no test waits for ever.
+    func wait(timeout: TimeInterval = 60) -> Int32 {
+        if let done = reaped { return done }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let deadline = Date().addingTimeInterval(timeout)
+        var pause: useconds_t = 1000
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r == -1 && errno != EINTR { return -1 }
+            if Date() > deadline {
+                Issue.record("pid \(pid) still running after \(Int(timeout))s: killed")
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                break
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
         let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
-        return signaled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
+        reaped = signaled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
+        return reaped!
+    }
+
+    /// The exit status once reaped by `wait`.
+    private(set) var reaped: Int32?
+
+    /// True while the child has not exited (or has exited and not been reaped by `wait`).
+    var isRunning: Bool { reaped == nil && kill(pid, 0) == 0 && !Spawned.isZombie(pid) }
+
+    static func isZombie(_ pid: pid_t) -> Bool {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].hasPrefix(" Z")
     }
 }
 

@@ -132,14 +132,17 @@ enum EngineShell {
     /// Runs `argv` (absolute path) and collects exit status (128+N for a signal), stdout and stderr;
     /// SIGKILLs it after `timeout`.
     static func run(_ argv: [String], env: [String: String] = [:], timeout: TimeInterval = 180) throws -> RunResult {
-        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw TestFailure("pipe: \(errno)") }
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        Spawned.lock.lock()
+        let outPipe: [Int32], errPipe: [Int32]
+        do { outPipe = try Spawned.cloexecPipe() } catch { Spawned.lock.unlock(); throw error }
+        do { errPipe = try Spawned.cloexecPipe() } catch { Spawned.lock.unlock(); outPipe.forEach { close($0) }; throw error }
         let pid: pid_t
         do { pid = try spawn(argv, env: env, out: outPipe[1], err: errPipe[1]) } catch {
+            Spawned.lock.unlock()
             (outPipe + errPipe).forEach { close($0) }
             throw error
         }
+        Spawned.lock.unlock()
         close(outPipe[1]); close(errPipe[1])
         defer { close(outPipe[0]); close(errPipe[0]) }
         var out = [UInt8](), err = [UInt8]()
@@ -170,8 +173,10 @@ enum EngineShell {
             }
             _ = pump(wait: 50)
         }
-        // What the child wrote before it exited; a grandchild holding the pipe does not hold us up.
-        while pump(wait: 100) {}
+        // What the child wrote before it exited; a grandchild holding the pipe (and writing) does not hold us
+        // up for more than a few seconds.
+        let drainEnd = Date().addingTimeInterval(5)
+        while Date() < drainEnd && pump(wait: 100) {}
         let text = { (b: [UInt8]) in String(decoding: b, as: UTF8.self) }
         if timedOut {
             throw TestFailure("timed out after \(Int(timeout))s: \(argv.joined(separator: " "))\nstdout: \(text(out))\nstderr: \(text(err))")
