@@ -1,6 +1,8 @@
 #!/bin/sh
-# Network namespace benchmark, Cove vs iproute2 (issue 3): N rounds of `netns add`+`delete` and N rounds of
-# veth pair create+delete, each tool spawned as a user would run it. Prints a table of medians (p10-p90)
+# Network namespace benchmark, Cove vs iproute2 (issue 3): N rounds of `netns add`+`delete`, N rounds of
+# veth pair create+delete, and N rounds of five everyday commands against one namespace made for them (netns
+# list, netns exec NS /bin/true, link, addr and route list in NS), each tool spawned as a user would run it.
+# Prints a table of medians (p10-p90)
 # and the cove/ip ratio, writes netns.json to $BENCH_RESULTS (default bench/results), and prints that JSON
 # as its last line.
 #
@@ -56,6 +58,13 @@ def steps(tool, bench, i):
     n = "%s%s%d" % (tag, tool[0], i)          # short: device names must fit IFNAMSIZ
     if bench == "startup":                   # process start alone: what every step above also pays
         return ([[cove, "--version"]] if tool == "cove" else [[ip, "-V"]]), n
+    if bench == "everyday":                  # in the one namespace `everyday_ns` made for them
+        e = everyday_ns
+        if tool == "cove":
+            return [[cove, "netns", "list"], [cove, "netns", "exec", e, "/bin/true"], [cove, "link", "list", "-n", e],
+                    [cove, "addr", "list", "-n", e], [cove, "route", "list", "-n", e]], n
+        return [[ip, "netns", "list"], [ip, "netns", "exec", e, "/bin/true"], [ip, "-n", e, "link", "show"],
+                [ip, "-n", e, "addr", "show"], [ip, "-n", e, "route", "show"]], n
     if bench == "netns":
         made_ns.add(n)
         if tool == "cove":
@@ -81,8 +90,12 @@ def pct(xs, p):
     return s[f] + (s[min(f + 1, len(s) - 1)] - s[f]) * (k - f)
 
 results = {}
+everyday_ns = tag + "e"
+made_ns.add(everyday_ns)
 try:
-    for bench in ("netns", "veth", "startup"):
+    spawn([ip, "netns", "add", everyday_ns])
+    spawn([ip, "-n", everyday_ns, "link", "set", "lo", "up"])
+    for bench in ("netns", "veth", "everyday", "startup"):
         samples = {"cove": [], "ip": []}
         tools = ["cove", "ip"]
         for i in range(runs + 1):                  # round 0 warms caches up and is not recorded
@@ -100,14 +113,15 @@ finally:
     cleanup()
 
 left = [n for n in made_ns if os.path.exists("/run/netns/" + n)] + [n for n in made_dev if os.path.exists("/sys/class/net/" + n)]
-labels = {"netns": "netns add + delete", "veth": "veth create + delete", "startup": "startup (--version/-V)"}
+labels = {"netns": "netns add + delete", "veth": "veth create + delete", "everyday": "5 everyday commands",
+          "startup": "startup (--version/-V)"}
 print("%-22s %-24s %-24s %s" % ("benchmark (ms/round)", "cove median (p10-p90)", "ip median (p10-p90)", "cove/ip"))
-for b in ("netns", "veth", "startup"):
+for b in ("netns", "veth", "everyday", "startup"):
     c, i = results[b]["cove"], results[b]["ip"]
     r = results[b]["ratio_cove_ip"]
     print("%-22s %-24s %-24s %.2f %s" % (labels[b], "%.3f (%.3f-%.3f)" % (c["median_ms"], c["p10_ms"], c["p90_ms"]),
-          "%.3f (%.3f-%.3f)" % (i["median_ms"], i["p10_ms"], i["p90_ms"]), r, "" if b == "startup" else ("✓ (≤ 0.5)" if r <= 0.5 else "✗ (target ≤ 0.5)")))
-print("rounds: %d each, interleaved; netns/veth rounds spawn the tool twice (create, delete), startup once; leftovers: %s" % (runs, left or "none"))
+          "%.3f (%.3f-%.3f)" % (i["median_ms"], i["p10_ms"], i["p90_ms"]), r, "" if b in ("startup", "everyday") else ("✓ (≤ 0.5)" if r <= 0.5 else "✗ (target ≤ 0.5)")))
+print("rounds: %d each, interleaved; netns/veth rounds spawn the tool twice (create, delete), everyday five times, startup once; leftovers: %s" % (runs, left or "none"))
 print("startup row: cove --version goes through ArgumentParser; the netns/link fast path (NetFastPath) skips it")
 doc = {"benchmark": "netns", "runs": runs, "cove": cove, "ip": ip,
        "kernel": platform.release(), "nproc": os.cpu_count(),

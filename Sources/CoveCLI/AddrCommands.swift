@@ -43,8 +43,13 @@ struct AddrList: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
+        try AddrList.show(netns: ns.netns, dev: dev, json: json)
+    }
+
+    /// Shared with NetFastPath.
+    static func show(netns: String?, dev: String?, json: Bool) throws {
         try netCommand {
-            let sock = try ns.socket()
+            let sock = try netSocket(netns)
             let links = try sock.links()
             let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let index = try dev.map { try sock.link(named: $0).index }

@@ -18,8 +18,13 @@ struct LinkList: ParsableCommand {
     @Flag(help: "Print JSON (the keys of `ip -j link`).") var json = false
 
     func run() throws {
+        try LinkList.show(netns: ns.netns, json: json)
+    }
+
+    /// Shared with NetFastPath.
+    static func show(netns: String?, json: Bool) throws {
         try netCommand {
-            let links = try ns.socket().links()
+            let links = try netSocket(netns).links()
             LinkOutput.print(links, all: links, json: json)
         }
     }
@@ -32,8 +37,13 @@ struct LinkShow: ParsableCommand {
     @Argument(help: "Device name.") var device: String
 
     func run() throws {
+        try LinkShow.show(netns: ns.netns, device: device, json: json)
+    }
+
+    /// Shared with NetFastPath.
+    static func show(netns: String?, device: String, json: Bool) throws {
         try netCommand {
-            let sock = try ns.socket()
+            let sock = try netSocket(netns)
             let link = try sock.link(named: device)
             LinkOutput.print([link], all: try sock.links(), json: json)
         }
@@ -111,27 +121,45 @@ struct LinkSet: ParsableCommand {
     @Option(help: "Set the MAC address.") var address: String?
 
     func run() throws {
-        if up && down { throw CoveError("link set \(device): --up and --down exclude each other") }
-        if master != nil && nomaster { throw CoveError("link set \(device): --master and --nomaster exclude each other") }
-        try netCommand {
-            var changes = LinkChanges()
-            if up { changes.up = true }
-            if down { changes.up = false }
-            changes.mtu = mtu
-            changes.newName = name
-            if let address { changes.address = try MACAddress.parse(address) }
-            if let master { changes.master = .some(master) }
-            if nomaster { changes.master = .some(nil) }
-            let sock = try netSocket(inNetns)
-            var fd: Int32?
-            defer { if let fd { close(fd) } }
-            if let moveTo {
-                let (t, f) = try resolveNetnsTarget(moveTo)
-                changes.netns = t
-                fd = f
+        try LinkSet.Request(inNetns: inNetns, device: device, up: up, down: down, moveTo: moveTo, master: master,
+                            nomaster: nomaster, mtu: mtu, name: name, address: address).run()
+    }
+
+    /// The parsed command line, shared with NetFastPath.
+    struct Request {
+        var inNetns: String?
+        var device: String
+        var up = false, down = false
+        var moveTo: String?
+        var master: String?
+        var nomaster = false
+        var mtu: UInt32?
+        var name: String?
+        var address: String?
+
+        func run() throws {
+            if up && down { throw CoveError("link set \(device): --up and --down exclude each other") }
+            if master != nil && nomaster { throw CoveError("link set \(device): --master and --nomaster exclude each other") }
+            try netCommand {
+                var changes = LinkChanges()
+                if up { changes.up = true }
+                if down { changes.up = false }
+                changes.mtu = mtu
+                changes.newName = name
+                if let address { changes.address = try MACAddress.parse(address) }
+                if let master { changes.master = .some(master) }
+                if nomaster { changes.master = .some(nil) }
+                let sock = try netSocket(inNetns)
+                var fd: Int32?
+                defer { if let fd { close(fd) } }
+                if let moveTo {
+                    let (t, f) = try resolveNetnsTarget(moveTo)
+                    changes.netns = t
+                    fd = f
+                }
+                if changes.isEmpty { throw CoveError("link set \(device): nothing to change") }
+                try sock.setLink(device, changes)
             }
-            if changes.isEmpty { throw CoveError("link set \(device): nothing to change") }
-            try sock.setLink(device, changes)
         }
     }
 }

@@ -26,6 +26,11 @@ struct NetnsList: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
+        try NetnsList.show(json: json)
+    }
+
+    /// Shared with NetFastPath.
+    static func show(json: Bool) throws {
         try netCommand {
             let names = try NamedNetns.list()
             // The id our own namespace assigned to each (as `ip netns list` shows it), if any.
@@ -76,6 +81,11 @@ struct NetnsExec: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments.") var command: [String] = []
 
     func run() throws {
+        try NetnsExec.exec(name, command)
+    }
+
+    /// Shared with NetFastPath. `command` may start with "--".
+    static func exec(_ name: String, _ command: [String]) throws {
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         guard !argv.isEmpty else { throw CoveError("netns exec \(name): no command given") }

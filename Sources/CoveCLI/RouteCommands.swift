@@ -19,6 +19,11 @@ struct RouteTarget: ParsableArguments {
     @Flag(name: .customShort("6"), help: "IPv6, for `default` without --via.") var ipv6 = false
 
     func spec() throws -> RouteSpec {
+        try RouteTarget.spec(prefix: prefix, via: via, dev: dev, metric: metric, ipv6: ipv6)
+    }
+
+    /// Shared with NetFastPath.
+    static func spec(prefix: String, via: String?, dev: String?, metric: UInt32?, ipv6: Bool) throws -> RouteSpec {
         var dest: CIDR?
         if prefix != "default" {
             dest = try CIDR(parsing: prefix)
@@ -61,8 +66,13 @@ struct RouteList: ParsableCommand {
     @Flag(help: "Print JSON (the keys of `ip -j route`).") var json = false
 
     func run() throws {
+        try RouteList.show(netns: ns.netns, json: json)
+    }
+
+    /// Shared with NetFastPath.
+    static func show(netns: String?, json: Bool) throws {
         try netCommand {
-            let sock = try ns.socket()
+            let sock = try netSocket(netns)
             let names = Dictionary(try sock.links().map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let routes = try sock.routes()
             if json {
