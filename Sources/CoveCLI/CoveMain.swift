@@ -14,6 +14,11 @@ public enum CoveMain {
         }
         // runc's global options (--root, --log, --log-format, --debug, --systemd-cgroup) precede the subcommand.
         let runtimeArgs = RuntimeGlobals.consume(args)
+        // runc's -v/--version, which engines run to identify the runtime; ArgumentParser knows --version only.
+        if runtimeArgs == ["--version"] || runtimeArgs == ["-v"] {
+            print(CoveVersion.string)
+            exit(0)
+        }
         if let code = RuntimeFastPath.run(runtimeArgs) { exit(code) }
         do {
             var command = try Cove.parseNamed(runtimeArgs)

@@ -31,6 +31,9 @@ struct CommandLineTests {
         #expect(missing.status != 0 && missing.stderr.contains("Usage: cove ps"), "\(missing)")
         let version = try Cove.run(["--version"])
         #expect(version.status == 0 && version.stdout.hasPrefix("cove version "), "\(version)")
+        // runc's spellings: -v, and after the global options.
+        #expect(try Cove.run(["-v"]).stdout == version.stdout)
+        #expect(try Cove.run(["--root", tmp.path, "--version"]).stdout == version.stdout)
     }
 
     @Test("features prints the same document every time")
