@@ -199,14 +199,6 @@ final class Spawned {
     /// The exit status once reaped by `wait`.
     private(set) var reaped: Int32?
 
-    /// True while the child has not exited (or has exited and not been reaped by `wait`).
-    var isRunning: Bool { reaped == nil && kill(pid, 0) == 0 && !Spawned.isZombie(pid) }
-
-    static func isZombie(_ pid: pid_t) -> Bool {
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].hasPrefix(" Z")
-    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
