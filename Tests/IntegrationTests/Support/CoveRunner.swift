@@ -75,19 +75,21 @@ enum Shell {
         try? child.stdin.close()
         // Read both pipes on their own threads, so a chatty child cannot block on a full pipe and the
         // timeout below still fires if it never closes them.
-        var out = Data(), err = Data()
+        // The group's wait orders the readers' writes before the reads below; after a timeout nothing reads them.
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let out = Collected(), err = Collected()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { out = child.stdout.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { out.data = child.stdout.readDataToEndOfFile(); group.leave() }
         group.enter()
-        DispatchQueue.global().async { err = child.stderr.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { err.data = child.stderr.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             kill(child.pid, SIGKILL)
             _ = child.wait()
             throw TestFailure("timed out after \(timeout)s: \(argv.joined(separator: " "))")
         }
         let status = child.wait()
-        return RunResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return RunResult(status: status, stdout: String(decoding: out.data, as: UTF8.self), stderr: String(decoding: err.data, as: UTF8.self))
     }
 
     static func which(_ name: String) throws -> String {
