@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 
 limit=${COVE_TEST_TIMEOUT:-1800}
 grace=${COVE_TEST_OUTPUT_GRACE:-30}
+# Only Swift Testing's tests run here (Cove has no XCTest cases); one added later would be silently skipped.
+if grep -rqs --include='*.swift' '^import XCTest' Tests; then
+    echo "run-tests: Tests/ imports XCTest, which this script does not run: use swift test, or Swift Testing" >&2
+    exit 2
+fi
 runner="$(swift build --show-bin-path)/CovePackageTests.xctest"
 [ -x "$runner" ] || { echo "run-tests: $runner not found: run 'swift build --build-tests' first" >&2; exit 2; }
 
