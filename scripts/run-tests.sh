@@ -17,7 +17,9 @@ if grep -rqs --include='*.swift' '^import XCTest' Tests; then
     echo "run-tests: Tests/ imports XCTest, which this script does not run: use swift test, or Swift Testing" >&2
     exit 2
 fi
-runner="$(swift build --show-bin-path)/CovePackageTests.xctest"
+# .build/debug is where `swift build --build-tests` puts it (asking SwiftPM leaves three empty /tmp directories).
+runner=.build/debug/CovePackageTests.xctest
+[ -x "$runner" ] || runner="$(swift build --show-bin-path)/CovePackageTests.xctest"
 [ -x "$runner" ] || { echo "run-tests: $runner not found: run 'swift build --build-tests' first" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/cove-test-run.XXXXXX)
