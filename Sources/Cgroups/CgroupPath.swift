@@ -30,16 +30,16 @@ public struct CgroupPath: Equatable, Sendable, CustomStringConvertible {
             throw CoveError("linux.cgroupsPath \"\(raw)\": the systemd form slice:prefix:name needs the systemd cgroup driver, which cove does not support; use a path such as /cove/\(containerID)")
         }
         let absolute = raw.hasPrefix("/")
-        var parts: [Substring] = []
+        var parts: [String] = []
         for p in raw.split(separator: "/") {
             if p == "." { continue }
             if p == ".." { _ = parts.popLast(); continue }
-            parts.append(p)
+            parts.append(String(p))
         }
         if parts.isEmpty {
             throw CoveError("linux.cgroupsPath \"\(raw)\" names the root cgroup; a container needs a cgroup of its own")
         }
-        path = (absolute ? "/" : "") + parts.joined(separator: "/")
+        path = (absolute ? "/" : "") + Text.join(parts[...], separator: "/")
         isDefault = false
     }
 }

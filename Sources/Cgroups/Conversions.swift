@@ -86,6 +86,6 @@ public enum CgroupConversion {
         var parts = [device]
         if let h = limit.hcaHandles { parts.append("hca_handle=\(h)") }
         if let o = limit.hcaObjects { parts.append("hca_object=\(o)") }
-        return parts.count > 1 ? parts.joined(separator: " ") : nil
+        return parts.count > 1 ? Text.join(parts[...], separator: " ") : nil
     }
 }

@@ -54,8 +54,9 @@ struct DeviceSetup {
 
     func make(_ d: Linux.Device, root: Int32, dirs: inout [String: Directory]) throws {
         let rel = RootfsPaths.relative(d.path)
-        let parentPath = rel.split(separator: "/").dropLast().joined(separator: "/")
-        let name = String(rel.split(separator: "/").last ?? "")
+        let parts = Text.pathComponents(rel)
+        let parentPath = Text.join(parts.dropLast(), separator: "/")
+        let name = parts.last ?? ""
         if newUserNamespace {
             let target = try RootfsPaths.create(root: root, d.path, file: true)
             defer { close(target) }

@@ -48,5 +48,5 @@ public struct MountOptions: Equatable {
         }
     }
 
-    public var dataString: String? { data.isEmpty ? nil : data.joined(separator: ",") }
+    public var dataString: String? { data.isEmpty ? nil : Text.join(data[...], separator: ",") }
 }

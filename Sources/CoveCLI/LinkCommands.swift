@@ -186,7 +186,7 @@ enum LinkOutput {
             if let peer = l.linkIndex, peer != 0 {
                 head += l.linkNetnsID == nil ? "@\(names[peer] ?? "if\(peer)")" : "@if\(peer)"
             }
-            head += ": <\(l.flagNames.joined(separator: ","))>"
+            head += ": <" + Text.join(l.flagNames[...], separator: ",") + ">"
             if let mtu = l.mtu { head += " mtu \(mtu)" }
             if let q = l.qdisc { head += " qdisc \(q)" }
             if let m = l.masterIndex { head += " master \(names[m] ?? "if\(m)")" }

@@ -117,14 +117,14 @@ struct RuntimeList: ParsableCommand {
         switch format {
         case "json":
             let items = try states.map { String(decoding: try $0.json(), as: UTF8.self) }
-            RuntimeCLI.printJSON(Array(("[" + items.joined(separator: ",") + "]").utf8))
+            RuntimeCLI.printJSON(Array(("[" + Text.join(items[...], separator: ",") + "]").utf8))
         case "table":
             let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]] + states.map {
                 [$0.id, String($0.pid), $0.status.rawValue, $0.bundle, $0.created ?? "", $0.owner ?? ""]
             }
             let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
             for r in rows {
-                let line = (0..<6).map { c in c == 5 ? r[c] : r[c] + String(repeating: " ", count: widths[c] - r[c].count + 3) }.joined()
+                let line = Text.join((0..<6).map { c in c == 5 ? r[c] : r[c] + String(repeating: " ", count: widths[c] - r[c].count + 3) }[...], separator: "")
                 print(line)
             }
         default:

@@ -47,7 +47,7 @@ public enum IDMap {
     }
 
     public static func render(_ maps: [IDMapping]) -> String {
-        maps.map { $0.description + "\n" }.joined()
+        Text.join(maps.map { $0.description + "\n" }[...], separator: "")
     }
 
     /// Writes /proc/PID/uid_map (all lines in one write(2), as the kernel requires).

@@ -138,6 +138,6 @@ extension CloneFlags: CustomStringConvertible {
             (.newCgroup, "CLONE_NEWCGROUP"), (.newTime, "CLONE_NEWTIME"),
         ]
         let parts = names.filter { contains($0.0) }.map(\.1)
-        return parts.isEmpty ? "0" : parts.joined(separator: "|")
+        return parts.isEmpty ? "0" : Text.join(parts[...], separator: "|")
     }
 }

@@ -24,17 +24,17 @@ public enum RootfsPaths {
     /// before it and opened from there with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS: a symlink swapped in by
     /// the container's processes meanwhile fails the open instead of being followed.
     public static func create(root: Int32, _ path: String, file: Bool = false, mode: mode_t = 0o755) throws -> Int32 {
-        let parts = relative(path).split(separator: "/").map(String.init)
+        let parts = Text.pathComponents(path)
         if parts.isEmpty { return try open(root: root, "/") }
         do {
-            return try open(root: root, parts.joined(separator: "/"))
+            return try open(root: root, Text.join(parts[...], separator: "/"))
         } catch let e as SyscallError where e.errno.rawValue == ENOENT {}
         // parts[0..<existing] resolves to a directory; parts[existing...] are made below it.
         var existing = parts.count - 1
         var dir: Int32 = -1
         while dir < 0 {
             do {
-                dir = try open(root: root, parts[0..<existing].joined(separator: "/"), flags: RootfsPaths.oPath | O_DIRECTORY)
+                dir = try open(root: root, Text.join(parts[0..<existing], separator: "/"), flags: RootfsPaths.oPath | O_DIRECTORY)
             } catch let e as SyscallError where e.errno.rawValue == ENOENT && existing > 0 {
                 existing -= 1
             }
@@ -42,7 +42,7 @@ public enum RootfsPaths {
         defer { close(dir) }
         for i in existing..<parts.count {
             let name = parts[i]
-            let shown = "/" + parts[0...i].joined(separator: "/")
+            let shown = "/" + Text.join(parts[0...i], separator: "/")
             let last = i == parts.count - 1
             if last && file {
                 let fd = cove_openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
@@ -76,9 +76,7 @@ public enum RootfsPaths {
     public static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 
     /// `a/b` for `/a/b`, `a/b/`, `//a//b`.
-    public static func relative(_ path: String) -> String {
-        path.split(separator: "/").joined(separator: "/")
-    }
+    public static func relative(_ path: String) -> String { Text.relativePath(path) }
 
     /// fstat of a descriptor.
     public static func stat(fd: Int32, what: String) throws -> stat {

@@ -90,10 +90,10 @@ public enum MACAddress {
     }
 
     public static func format(_ bytes: ArraySlice<UInt8>) -> String {
-        bytes.map { b in
+        Text.join(bytes.map { b in
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
-        }.joined(separator: ":")
+        }[...], separator: ":")
     }
 }
 

@@ -67,7 +67,7 @@ public enum NamespaceList {
             let trimmed = bytes.last == 0 ? bytes.dropLast() : bytes[...]
             return String(decoding: trimmed.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
         }
-        return (try? FileIO.readString("/proc/\(pid)/comm")).map { "[" + $0.split(separator: "\n").joined() + "]" }
+        return (try? FileIO.readString("/proc/\(pid)/comm")).map { "[" + $0.filter { $0 != "\n" } + "]" }
     }
 
     /// The owning user namespace and its ancestors, nearest first: ioctl(NS_GET_USERNS) — NS_GET_PARENT for a

@@ -38,7 +38,7 @@ enum V2IO {
                 keys[id, default: []].append("\(key)=\(d.rate)")
             }
         }
-        for id in order { out.append(w("io.max", "\(id) " + keys[id]!.joined(separator: " "))) }
+        for id in order { out.append(w("io.max", "\(id) " + Text.join(keys[id]![...], separator: " "))) }
         return out
     }
 

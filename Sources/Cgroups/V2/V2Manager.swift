@@ -69,7 +69,7 @@ public struct V2Manager: CgroupManager {
             let missing = wanted.subtracting(enabled).sorted()
             guard !missing.isEmpty else { continue }
             do {
-                try CgroupFile.write("\(a)/cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "), trace: options.trace)
+                try CgroupFile.write("\(a)/cgroup.subtree_control", Text.join(missing.map { "+" + $0 }[...], separator: " "), trace: options.trace)
             } catch where options.rootless && CgroupFile.isPermission(error) {
                 warnings.append(CgroupWarning("rootless: cannot enable controllers \(missing.joined(separator: ",")) in \(a) (\(error))"))
             }
