@@ -247,6 +247,9 @@ def main():
                          "iproute2": first_line([bins["ip"] or "ip", "-V"]),
                          "python": platform.python_version()}}
     say(f"bench ({mode}): cove={cove}")
+    # A build just before (make bench links a 36 MB binary) leaves dirty pages whose writeback and journal commits
+    # slowed every runtime's first group by 20-30% (ext4 inode creation waits on them): flush them first.
+    os.sync()
     early_notes = []
     if not os.access(cove, os.X_OK):
         early_notes.append(f"no cove binary at {cove}: build it (make build) or pass --cove PATH; every Cove cell "
