@@ -14,6 +14,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
+        // The executable's entry point: the CVE-2019-5736 re-exec of create/run/exec before glibc starts (entry.c).
+        .target(name: "CoveEntry", dependencies: ["CLinux"], cSettings: [.unsafeFlags(["-fno-stack-protector"])]),
         .target(name: "Kernel", dependencies: [
             "CLinux",
             .product(name: "SystemPackage", package: "swift-system"),
@@ -31,7 +33,8 @@ let package = Package(
             "Kernel", "OCI", "Netlink", "Cgroups", "Container", "Toolkit", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "cove", dependencies: ["CoveCLI"]),
+        .executableTarget(name: "cove", dependencies: ["CoveCLI", "CoveEntry"],
+                         linkerSettings: [.unsafeFlags(["-Xlinker", "--entry=cove_entry"])]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Toolkit", "CLinux"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Kernel", "CLinux"]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),

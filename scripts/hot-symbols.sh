@@ -133,6 +133,9 @@ used["init"] |= {n for n in defined if init.search(n)}
 priority += sorted(k for k in used if k not in priority)
 everything = set().union(*used.values())
 order = sorted(everything, key=lambda n: (tuple(n not in used[k] for k in priority), n))
+# The entry point (Sources/CoveEntry) runs first in every command, before glibc's _start.
+entry = [n for n in ("cove_entry", "cove_entry_seal") if n in defined]
+order = entry + [n for n in order if n not in entry]
 functions = len(order)
 # Writable data (nm types b, B, d, D) the lackey logs touched, most shared first. Swift objects keep their
 # variables in one .data/.bss section per object file, so some whole sections move; the runtime's C++ ones

@@ -11,6 +11,10 @@ import Glibc
 /// images executed from it. No bytes are copied; the re-exec'd process pages in from the page cache.
 /// Before 5.12, the same read-only bind mount made by a forked helper in a mount namespace of its own (as
 /// runc 1.2 does); without the right to mount (rootless), a sealed memfd copy of the whole binary.
+///
+/// On x86_64 the `cove` executable's entry point (Sources/CoveEntry) has usually made the first choice's
+/// re-exec already, before glibc and the Swift runtime started — a process start saved. This type stays the
+/// authority: it checks what it runs from and re-executes itself whenever the entry point did not.
 public enum SealedExecutable {
     static let marker = "_COVE_SEALED_EXE"
 

@@ -29,6 +29,41 @@ struct RuntimeSecurityTests {
         b.assertClean()
     }
 
+    #if arch(x86_64)
+    /// Sources/CoveEntry: the re-exec happens at the ELF entry point, before glibc and Swift start, for
+    /// every spelling of runc's global options. SealedExecutable's own re-exec (the fallback) marks its
+    /// environment with _COVE_SEALED_EXE, which stays visible in /proc/PID/environ of the init it forks;
+    /// the entry point passes the environment on untouched.
+    @Test("CVE-2019-5736: create re-executes from the read-only copy at the entry point, whatever the global options")
+    func sealedAtEntryPoint() throws {
+        let b = try RuntimeBundle()
+        b.script("exec sleep 1000")
+        try b.writeConfig()
+        let log = b.tmp.file("cove.log")
+        let spellings: [[String]] = [
+            ["--root", b.stateRoot],
+            ["--root=\(b.stateRoot)", "--debug"],
+            ["--log", log, "--log-format", "json", "--root", b.stateRoot],
+            ["--log-format=text", "--root", b.stateRoot],
+        ]
+        for globals in spellings {
+            let id = b.newID()
+            let r = try Shell.run(["/bin/sh", "-c", "exec \"$0\" \"$@\" >/dev/null 2>&1 </dev/null", Cove.binary]
+                                  + globals + ["create", "--bundle", b.bundle, id])
+            #expect(r.status == 0, "\(globals): \(r)")
+            guard r.status == 0 else { continue }
+            let pid = try b.state(id)["pid"] as! Int
+            let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
+            let reexecutedBySwift = environ.contains("_COVE_SEALED_EXE=")
+            #expect(!reexecutedBySwift, "\(globals): the re-exec was left to SealedExecutable")
+            var fs = statvfs()
+            #expect(statvfs("/proc/\(pid)/exe", &fs) == 0 && (fs.f_flag & UInt(ST_RDONLY)) != 0, "\(globals)")
+            #expect(try b.cove(["delete", "-f", id]).status == 0)
+        }
+        b.assertClean()
+    }
+    #endif
+
     @Test("CVE-2024-21626: no runtime or caller descriptor reaches the container except --preserve-fds")
     func noDescriptorLeaks() throws {
         let b = try RuntimeBundle()
