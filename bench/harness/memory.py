@@ -16,7 +16,7 @@ class MemoryBenches:
         really have, delete it. Returns None when all are applied, else why not. A runtime that accepts
         the limits but does not apply them does less work; its times would not be comparable."""
         cid = self.new_id(rt)
-        pidfile = os.path.join(self.work, f"{rt.name}.pid")
+        pidfile = os.path.join(self.work, "state", f"{rt.name}.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)
         self.live[(rt.name, cid)] = rt

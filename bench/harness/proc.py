@@ -41,6 +41,11 @@ def bind_mount(src, dst):
     _check(_libc.mount(src.encode(), dst.encode(), None, MS_BIND, None), f"mount --bind {src} {dst}")
 
 
+def mount_tmpfs(path, size):
+    _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", 0, f"size={size},mode=0755".encode()),
+           f"mount -t tmpfs tmpfs {path}")
+
+
 def umount(path):
     _check(_libc.umount2(path.encode(), MNT_DETACH), f"umount {path}")
 

@@ -113,7 +113,7 @@ class RuntimeBenches(MemoryBenches):
     def create_started(self, rt, bundle, wrap=False):
         """create (+pid) → start; returns (cid, pid, pidfd, create Result, start Result)."""
         cid = self.new_id(rt)
-        pidfile = os.path.join(self.work, f"{rt.name}.pid")
+        pidfile = os.path.join(self.work, "state", f"{rt.name}.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)
         self.live[(rt.name, cid)] = rt
