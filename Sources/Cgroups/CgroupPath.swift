@@ -78,17 +78,18 @@ public struct ProcessCgroups: Equatable, Sendable {
 
 enum PathJoin {
     /// Joins path pieces with single slashes.
-    static func join(_ parts: String...) -> String {
+    static func join(_ parts: String...) -> String { join(parts) }
+
+    static func join(_ parts: [String]) -> String {
         var out = ""
         for p in parts {
-            // append(contentsOf: Substring), not `+`: the generic operator costs a runtime conformance scan.
-            for c in p.split(separator: "/") where !c.isEmpty {
-                out += "/"
-                out.append(contentsOf: c)
-            }
+            let rel = Text.relativePath(p)
+            if rel.isEmpty { continue }
+            if !out.isEmpty || parts.first?.hasPrefix("/") ?? true { out += "/" }
+            out += rel
         }
         let absolute = parts.first?.hasPrefix("/") ?? true
-        return absolute ? (out.isEmpty ? "/" : out) : String(out.dropFirst())
+        return absolute && out.isEmpty ? "/" : out
     }
 
     static func parent(_ path: String) -> String {

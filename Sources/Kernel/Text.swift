@@ -6,7 +6,14 @@ public enum Text {
     /// The non-empty components of `path`: `//a//b/` → `["a", "b"]`.
     public static func pathComponents(_ path: String) -> [String] {
         var parts: [String] = []
-        for part in path.split(separator: "/") { parts.append(String(part)) }
+        var path = path
+        path.withUTF8 { bytes in
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == slash {
+                if i > start { parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) }
+                start = i + 1
+            }
+        }
         return parts
     }
 
@@ -24,12 +31,25 @@ public enum Text {
 
     /// `a/b` for `/a/b`, `a/b/` and `//a//b`.
     public static func relativePath(_ path: String) -> String {
-        var out = ""
-        for part in path.split(separator: "/") {
-            if !out.isEmpty { out.append("/") }
-            // append(contentsOf: Substring): `+ part` resolves the generic Sequence overload at run time.
-            out.append(contentsOf: part)
+        var path = path
+        return path.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var slashPending = false
+            for b in bytes {
+                if b == slash {
+                    slashPending = !out.isEmpty
+                } else {
+                    if slashPending { out.append(slash) }
+                    slashPending = false
+                    out.append(b)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
     }
+
+    /// Paths are split on the byte: "/" never occurs inside a longer UTF-8 sequence, and String's own
+    /// `split` walks grapheme clusters (Character), which a profile of 50 parallel `run`s showed.
+    static var slash: UInt8 { 0x2F }
 }

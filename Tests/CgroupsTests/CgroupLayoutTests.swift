@@ -193,3 +193,25 @@ struct CgroupPathTests {
         #expect(throws: CoveError.self) { try Cgroup.manager(cgroupsPath: "/a", containerID: "a", layout: CgroupLayout(mode: .legacy)) }
     }
 }
+
+@Suite("PathJoin")
+struct CgroupPathJoinTests {
+    /// The definition PathJoin.join had before it split on bytes: every non-empty component of every part,
+    /// each after a "/", the first "/" dropped when the first part is relative.
+    static func splitJoined(_ parts: [String]) -> String {
+        var out = ""
+        for p in parts { for c in p.split(separator: "/") where !c.isEmpty { out += "/" + String(c) } }
+        let absolute = parts.first?.hasPrefix("/") ?? true
+        return absolute ? (out.isEmpty ? "/" : out) : String(out.dropFirst())
+    }
+
+    @Test func joinsLikeSplitAndJoined() {
+        let cases: [[String]] = [
+            ["/sys/fs/cgroup", "cove", "id"], ["/sys/fs/cgroup/", "/cove/", "//id//"], ["/", ""], [],
+            ["", "a"], ["a", "b/c"], ["/", "/"], ["relative//x/", "/y"], ["/sys/fs/cgroup/memory", "ünïcode/ä"],
+        ]
+        for parts in cases {
+            #expect(PathJoin.join(parts) == Self.splitJoined(parts), "\(parts)")
+        }
+    }
+}
