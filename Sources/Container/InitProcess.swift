@@ -22,6 +22,8 @@ struct InitConfig {
     var seccompListener: Int32?
     /// Descriptors of `cove create` the init must drop at once (the state lock, or `start` would wait on it).
     var closeInChild: [Int32]
+    /// `cove run`: after "ready" the init waits for "start" on the channel, not on exec.fifo (there is none).
+    var startsOnChannel = false
 
     var linux: Linux { spec.linux ?? Linux() }
     var newNamespaces: [Linux.NamespaceType] { (linux.namespaces ?? []).filter { $0.path == nil }.map(\.type) }
@@ -260,14 +262,20 @@ public enum InitProcess {
             setup.umask()
             try ch.send("ready")
             reported = true
-            ch.close()
-            // Blocks until `cove start` opens the FIFO for reading.
-            let fifo = try step("waiting on exec.fifo") {
-                try syscallCheck("open", "exec.fifo") { cove_openat(cfg.stateDirFD, "exec.fifo", O_WRONLY | O_CLOEXEC, 0) }
+            if cfg.startsOnChannel {
+                // `run` says "start" once the state is written; a closed channel means it is gone.
+                _ = try ch.expect("start", during: "waiting for start")
+                ch.close()
+            } else {
+                ch.close()
+                // Blocks until `cove start` opens the FIFO for reading.
+                let fifo = try step("waiting on exec.fifo") {
+                    try syscallCheck("open", "exec.fifo") { cove_openat(cfg.stateDirFD, "exec.fifo", O_WRONLY | O_CLOEXEC, 0) }
+                }
+                var zero: UInt8 = 0x30
+                _ = Glibc.write(fifo, &zero, 1)
+                close(fifo)
             }
-            var zero: UInt8 = 0x30
-            _ = Glibc.write(fifo, &zero, 1)
-            close(fifo)
             close(cfg.stateDirFD)
             if var started = state {
                 started.status = .running

@@ -59,7 +59,9 @@ public struct Runtime {
 
     /// `detached` is false only for a foreground `cove run`: with process.terminal it gets the terminal's
     /// master back to proxy; otherwise the master goes to --console-socket (`ConsoleMode`).
-    func create(_ opts: CreateOptions, detached: Bool) throws -> (pid: pid_t, terminal: Int32?) {
+    /// `startNow` is `run`: no exec.fifo; once the state is written the init is told to start on the channel and
+    /// the poststart hooks run, as `start` would have done.
+    func create(_ opts: CreateOptions, detached: Bool, startNow: Bool = false) throws -> (pid: pid_t, terminal: Int32?) {
         try StateStore.validate(id: opts.id)
         let (spec, raw, text, bundle, rootfs) = try loadBundle(opts.bundle)
         let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
@@ -99,6 +101,7 @@ public struct Runtime {
                                  preserveFDs: opts.preserveFDs, stateDirFD: stateDir, closeInChild: [lock!.fd])
             defer { for fd in cfg.idmapUserNamespaces.values { close(fd) } }
             cfg.seccomp = seccomp
+            cfg.startsOnChannel = startNow
             cfg.seccompListener = try seccomp?.connectListener()
             defer { if let fd = cfg.seccompListener { close(fd) } }
             for (i, m) in (spec.mounts ?? []).enumerated() where m.uidMappings != nil {
@@ -132,10 +135,12 @@ public struct Runtime {
             try tellInit(channel.parent, "cgroup " + message.text, fds: join.descriptors, during: "setting up the root filesystem")
             try step("creating the cgroup") { try cgroups!.applyResources() }
             try step("writing the state") { try store.write(record) }
-            try step("creating exec.fifo") {
-                // 0622: the init opens it for writing after it has become the container's user.
-                try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
-                try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
+            if !startNow {
+                try step("creating exec.fifo") {
+                    // 0622: the init opens it for writing after it has become the container's user.
+                    try syscallCheck("mkfifo", store.fifo(opts.id)) { mkfifo(store.fifo(opts.id), 0o622) }
+                    try syscallCheck("chmod", store.fifo(opts.id)) { chmod(store.fifo(opts.id), 0o622) }
+                }
             }
             var created = record
             created.phase = .created
@@ -157,6 +162,11 @@ public struct Runtime {
             _ = try channel.parent.expect("ready", during: "preparing the container process")
             try step("writing the state") { try finalState.commit() }
             if let pidFile { try step("--pid-file \(pidFile.path)") { try pidFile.commit() } }
+            if startNow {
+                // Without exec.fifo a live init reads as running from here on.
+                try tellInit(channel.parent, "start", fds: [], during: "starting the container process")
+                runPoststart(spec.hooks?.poststart, record: created)
+            }
             lock?.release()
             return (pid, master)
         } catch {
@@ -210,13 +220,15 @@ public struct Runtime {
             warn("\(error)")
             return
         }
-        if poststart.isEmpty { return }
+        runPoststart(poststart, record: record)
+    }
+
+    /// The process was started: poststart hooks see it running even if it has already exited. A failing hook
+    /// is a warning (runc's behaviour): the container runs.
+    func runPoststart(_ hooks: [Hook]?, record: ContainerRecord) {
+        guard let hooks, !hooks.isEmpty else { return }
         do {
-            // The process was started: hooks see it running even if it has already exited.
-            var running = ContainerStatus.state(record, store: store)
-            running.status = .running
-            running.pid = record.pid
-            try HookRunner.run(poststart, kind: "poststart", state: running)
+            try HookRunner.run(hooks, kind: "poststart", state: ContainerStatus.state(record, status: .running))
         } catch {
             warn("\(error)")
         }
@@ -326,14 +338,9 @@ public struct Runtime {
     public func run(_ opts: CreateOptions, detach: Bool, keep: Bool) throws -> Int32 {
         let previous = try SignalForwarder.blockForwarded()
         defer { try? previous.setAsMask() }
-        let (pid, master) = try create(opts, detached: detach)
+        // create + start in one: the init starts on "start" from create, without exec.fifo or reading the state back.
+        let (pid, master) = try create(opts, detached: detach, startNow: true)
         defer { if let master { close(master) } }
-        do {
-            try start(opts.id)
-        } catch {
-            try? delete(opts.id, force: true)
-            throw error
-        }
         if detach { return 0 }
         // With a terminal and no console socket cove stands between its own terminal and the container's.
         let status = try master.map { try TerminalProxy.run(master: $0, child: pid) } ?? SignalForwarder.wait(for: pid)
