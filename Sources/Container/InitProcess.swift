@@ -52,7 +52,7 @@ struct InitConfig {
 /// The init then follows `create` step by step over a SOCK_SEQPACKET pair (go → cgroup → mounted → continue
 /// → ready), and waits on exec.fifo until `cove start` opens it. `create` exits; the init is re-parented (to
 /// the caller's subreaper or PID 1), just as runc's init outlives `runc create`. `cove run` keeps it as its
-/// child.
+/// child and, having no `start` to wait for, says "start" on the same channel (no exec.fifo).
 public enum InitProcess {
     /// Starts the init; returns its PID (after stage 1, if there is one, has reported it and been reaped).
     static func spawn(_ cfg: InitConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
