@@ -11,8 +11,8 @@
 
    Nothing here may call the C library or touch errno, TLS or the stack protector's canary (none is set up
    yet), and the compiler must not emit memcpy/memset calls (IFUNCs, unresolved this early): system calls
-   are inline `syscall` instructions and strings are compared by hand. x86_64 only; elsewhere cove_entry is
-   _start. */
+   are inline `syscall` instructions and strings are compared by hand. x86_64 only; on aarch64 cove_entry
+   jumps straight to _start. */
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/statvfs.h>
@@ -100,6 +100,15 @@ __attribute__((used, no_stack_protector)) void cove_entry_seal(long *sp) {
     raw_syscall(SYS_close, tree, 0, 0, 0, 0);
 }
 
+#elif defined(__aarch64__)
+/* No early re-exec here yet: straight on to glibc's _start, x0 (the loader's finaliser) and sp untouched;
+   SealedExecutable makes the re-exec. */
+__asm__(".text\n"
+        ".globl cove_entry\n"
+        ".type cove_entry,%function\n"
+        "cove_entry:\n"
+        "    b _start\n"
+        ".size cove_entry, .-cove_entry\n");
 #else
-__asm__(".globl cove_entry\n.set cove_entry, _start\n");
+#error "CoveEntry: give this architecture a cove_entry that jumps to _start"
 #endif
