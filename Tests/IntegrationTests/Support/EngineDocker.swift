@@ -33,13 +33,17 @@ final class DockerEngine {
         cgroupParent = UniqueName.make("coveengd")
         socket = tmp.file("docker.sock")
         try #"{"deprecated-key-path": "\#(tmp.file("key.json"))"}"#.write(toFile: tmp.file("daemon.json"), atomically: true, encoding: .utf8)
+        // dockerd stops the containerd it started with SIGUSR1 first, and containerd then writes its goroutine
+        // stacks to $TMPDIR/containerd.PID.stacks.log: in the test's directory, not /tmp.
+        let daemonTmp = tmp.file("daemon-tmp")
+        try FileManager.default.createDirectory(atPath: daemonTmp, withIntermediateDirectories: true)
         let d = try EngineDaemon([
             EngineTools.find("dockerd")!, "--config-file", tmp.file("daemon.json"),
             "--data-root", tmp.file("data"), "--exec-root", tmp.file("exec"), "--pidfile", tmp.file("docker.pid"),
             "-H", "unix://\(socket)", "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
             "--userland-proxy=false", "--exec-opt", "native.cgroupdriver=cgroupfs", "--cgroup-parent", "/" + cgroupParent,
             "--add-runtime", "\(runtimeName)=\(runtimePath)",
-        ], log: tmp.file("dockerd.log"))
+        ], log: tmp.file("dockerd.log"), env: ["TMPDIR": daemonTmp])
         daemon = d
         try d.waitReady { FileManager.default.fileExists(atPath: socket) && (try? docker(["version"], timeout: 20).status) == 0 }
     }
