@@ -15,10 +15,13 @@ DEPS = busybox-static iproute2 util-linux uidmap procps iputils-ping libseccomp-
 
 all: build
 
+# SwiftPM leaves three empty TemporaryDirectory.* in $TMPDIR per run: keep them in .build, not /tmp.
+SWIFT = mkdir -p .build/tmp && TMPDIR=$(CURDIR)/.build/tmp swift
+
 build:
 	@# SwiftPM does not track the ordering file: relink when it changed.
 	@if [ -e $(BIN) ] && [ linker/hot-symbols.txt -nt $(BIN) ]; then rm -f $(BIN); fi
-	swift build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 install: build
 	install -m 0755 $(BIN) $(PREFIX)/bin/cove
@@ -32,7 +35,7 @@ setup:
 # The tests as `swift test` runs them, through scripts/run-tests.sh: a deadline with a report of what hangs, and
 # output line by line (see the script).
 test:
-	swift build --build-tests
+	$(SWIFT) build --build-tests
 	./scripts/run-tests.sh
 
 demo: build
