@@ -31,10 +31,10 @@ public struct CgroupPath: Equatable, Sendable, CustomStringConvertible {
         }
         let absolute = raw.hasPrefix("/")
         var parts: [String] = []
-        for p in raw.split(separator: "/") {
+        for p in Text.pathComponents(raw) {
             if p == "." { continue }
             if p == ".." { _ = parts.popLast(); continue }
-            parts.append(String(p))
+            parts.append(p)
         }
         if parts.isEmpty {
             throw CoveError("linux.cgroupsPath \"\(raw)\" names the root cgroup; a container needs a cgroup of its own")
