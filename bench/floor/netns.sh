@@ -1,7 +1,8 @@
 #!/bin/sh
-# How far below iproute2 can `netns add`+`delete` go here? Times Cove, `ip` and netns_floor.c (the same
-# syscalls from a static C binary: the floor of any implementation) the way bench/netns.sh does: each
-# command spawned and reaped, N interleaved rounds, medians. Needs root, `ip`, a C compiler (cc).
+# How far below iproute2 can `netns add`+`delete` go here? Times Cove, `ip`, netns_floor.c (the same
+# syscalls from a static C binary: the floor of any implementation) and netns_floor.swift (the same from the
+# smallest static Swift program: the floor of any Swift implementation) the way bench/netns.sh does: each
+# command spawned and reaped, N interleaved rounds, medians. Needs root, `ip`, cc and swiftc.
 # Usage: bench/floor/netns.sh [--cove PATH] [--runs N]      Only namespaces named bfl<pid>... are made.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,13 +20,16 @@ done
 work=$(mktemp -d /tmp/cove-floor.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -static -o "$work/netns_floor" "$HERE/netns_floor.c"
+# Built as Cove's release binary is: static executable, static Swift standard library.
+TMPDIR=$work swiftc -O -static-executable -o "$work/netns_floor_swift" "$HERE/netns_floor.swift" 2>"$work/swiftc.log" ||
+    { cat "$work/swiftc.log" >&2; exit 1; }
 mkdir -p /run/netns
 # Not exec: the EXIT trap removes the work directory after python ends.
-python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$RUNS" <<'PY'
+python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$work/netns_floor_swift" "$RUNS" <<'PY'
 import os, statistics, sys, time
-cove, ip, floor, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+cove, ip, floor, swift_floor, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 tag = "bfl%d" % (os.getpid() % 100000)
-tools = {"cove": [cove, "netns"], "ip": [ip, "netns"], "C floor": [floor]}
+tools = {"cove": [cove, "netns"], "ip": [ip, "netns"], "C floor": [floor], "Swift floor": [swift_floor]}
 devnull = os.open(os.devnull, os.O_RDWR)
 made = set()
 
@@ -55,7 +59,7 @@ ipm = statistics.median(samples["ip"])
 print("netns add+delete, %d interleaved rounds, median ms (ratio to ip):" % runs)
 for t, v in samples.items():
     m = statistics.median(v)
-    print("  %-8s %.3f  (%.2fx)" % (t, m, m / ipm))
+    print("  %-12s %.3f  (%.2fx)" % (t, m, m / ipm))
 left = [n for n in made if os.path.exists("/run/netns/" + n)]
 print("leftovers:", left or "none")
 sys.exit(1 if left else 0)
