@@ -236,11 +236,12 @@ extension JSONValue {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
+            // Sorted pairs, not sorted keys: looking each key up again hashed it a second time.
+            for (i, (k, v)) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out += "," }
                 out += JSONText.quote(k)
                 out += ":"
-                o[k]!.render(into: &out)
+                v.render(into: &out)
             }
             out += "}"
         }

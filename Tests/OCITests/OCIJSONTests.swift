@@ -155,4 +155,18 @@ struct OCIJSONTextTests {
         #expect(value[path: ["a", "z"]] == .object([:]))
         #expect(value[path: ["b", "x"]] == nil)
     }
+
+    @Test("JSONText.quote escapes what JSON requires, copies the rest byte for byte, and agrees with JSONEncoder")
+    func quoting() throws {
+        let cases = ["", "a", "/sys/fs/cgroup/memory/cove/some-container-id-longer-than-15", "täst ✓ 𝄞",
+                     "q\"uote", "back\\slash", "nl\ncr\rtab\t", "bell\u{07}nul\u{00}", "\u{1f}"]
+        for s in cases {
+            let quoted = JSONText.quote(s)
+            #expect(try JSONParser.parse(Array(quoted.utf8)) == .string(s), "\(quoted)")
+            let viaFoundation = String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
+            #expect(try JSONParser.parse(Array(viaFoundation.utf8)) == JSONParser.parse(Array(quoted.utf8)))
+        }
+        #expect(JSONText.quote("plain/path") == #""plain/path""#)
+        #expect(JSONText.quote("a\"b\\c\nd\u{01}") == #""a\"b\\c\nd\u0001""#)
+    }
 }
