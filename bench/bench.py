@@ -299,6 +299,9 @@ def main():
                 if not rows:  # it stopped (e.g. Cove lacks a command): measure here so iproute2 still has numbers
                     doc["notes"].append("bench/netns.sh gave no results (output below); netns/veth measured by "
                                         "bench.py instead")
+            floor = os.path.join(HERE, "floor", "netns.sh")
+            if not args.quick and os.access(floor, os.X_OK):
+                doc["netns_floor"] = tools.floor_script(floor, cove, n["netns"], logs, say, net_cleanup)
             if not rows:
                 doc["tools"] += [b.to_json() for b in tools.netns_builtin(cove, bins["ip"] or "ip", n["netns"],
                                                                           prefix, logs, say, net_cleanup)]

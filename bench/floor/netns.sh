@@ -3,7 +3,8 @@
 # syscalls from a static C binary: the floor of any implementation) and netns_floor.swift (the same from the
 # smallest static Swift program: the floor of any Swift implementation) the way bench/netns.sh does: each
 # command spawned and reaped, N interleaved rounds, medians. Needs root, `ip`, cc and swiftc.
-# Usage: bench/floor/netns.sh [--cove PATH] [--runs N]      Only namespaces named bfl<pid>... are made.
+# Usage: bench/floor/netns.sh [--cove PATH] [--runs N]      Only namespaces named bfl<pid>... are made
+# (bfl<FLOOR_TAG>... when FLOOR_TAG is set: bench.py sets it, to know what to remove if it stops the script).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 COVE=$HERE/../../.build/release/cove
@@ -28,7 +29,7 @@ mkdir -p /run/netns
 python3 - "$(realpath "$COVE")" "$(command -v ip)" "$work/netns_floor" "$work/netns_floor_swift" "$RUNS" <<'PY'
 import os, statistics, sys, time
 cove, ip, floor, swift_floor, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-tag = "bfl%d" % (os.getpid() % 100000)
+tag = "bfl" + os.environ.get("FLOOR_TAG", str(os.getpid() % 100000))
 tools = {"cove": [cove, "netns"], "ip": [ip, "netns"], "C floor": [floor], "Swift floor": [swift_floor]}
 devnull = os.open(os.devnull, os.O_RDWR)
 made = set()

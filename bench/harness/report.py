@@ -91,6 +91,11 @@ def markdown(doc):
         ns = doc["netns_script"]
         out += ["## bench/netns.sh", "", f"`{' '.join(ns['argv'])}` exited {ns['exit']}:", "", "```",
                 ns["output"].rstrip(), "```", ""]
+    if doc.get("netns_floor"):
+        fl = doc["netns_floor"]
+        out += ["## bench/floor/netns.sh", "", "The same netns add/delete syscalls from a static C program and from "
+                "the smallest static Swift program: the floor of any implementation, and of any Swift one.", "",
+                f"`{' '.join(fl['argv'])}` exited {fl['exit']}:", "", "```", fl["output"].rstrip(), "```", ""]
     notes = doc.get("notes") or []
     leftovers = doc.get("leftovers") or []
     if notes or leftovers:

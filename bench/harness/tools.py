@@ -4,6 +4,7 @@ These run in the harness's own process (the host mount namespace): `ip netns add
 /run/netns file where iproute2 and Cove both see it, exactly as a user would run them."""
 import json
 import os
+import shutil
 import subprocess
 
 from . import proc
@@ -147,6 +148,34 @@ def netns_script(script, cove, n, quick, logs, say, cleanup, results):
         cleanup.netns.update(d_left)
         cleanup.links.update(d_left)
     return {"script": script, "argv": args, "exit": rc, "output": text[-6000:], "json": data}
+
+
+def floor_script(script, cove, n, logs, say, cleanup):
+    """bench/floor/netns.sh: netns add+delete from static C and from the smallest static Swift program, next to
+    Cove and ip, so the report shows the floor a target sits on. Needs cc and swiftc; None when either is missing."""
+    if not (shutil.which("cc") and shutil.which("swiftc")):
+        return None
+    say(f"netns floor: running {script}")
+    tag = "%05d" % (os.getpid() % 100000)
+    args = [script, "--cove", cove, "--runs", str(n)]
+    log = os.path.join(logs, "floor.out")
+    with open(log, "w") as out:
+        p = subprocess.Popen(args, env=dict(os.environ, FLOOR_TAG=tag), stdin=subprocess.DEVNULL, stdout=out,
+                             stderr=subprocess.STDOUT)
+    try:
+        rc = p.wait(timeout=600)
+    finally:
+        if p.returncode is None:
+            p.send_signal(2)
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if os.path.isdir("/run/netns"):
+            cleanup.netns.update(e for e in os.listdir("/run/netns") if e.startswith("bfl" + tag))
+    with open(log, errors="replace") as f:
+        return {"script": script, "argv": args, "exit": rc, "output": f.read()[-3000:]}
 
 
 def rows_from_netns_json(data):
