@@ -77,6 +77,8 @@ def markdown(doc):
             f"with args [\"/bin/true\"] and terminal false, used by all three runtimes. Runs: "
             + ", ".join(f"{k}={v // 1024} KiB" if k.startswith("mem_") else f"{k}={v}" for k, v in m["runs"].items())
             + ".", ""]
+    if m.get("page_cache"):
+        out += [m["page_cache"], ""]
     if doc["runtime"]:
         out += ["## Container runtimes", "", table(doc["runtime"], ["crun", "runc"]), ""]
     if doc["tools"]:
