@@ -81,8 +81,8 @@ def _built(path):
         return ""
 
 
-def settle_page_cache(paths):
-    """posix_fadvise(DONTNEED) each file, then read it once: the same cache state for all. Returns the paths done."""
+def evict_from_page_cache(paths):
+    """posix_fadvise(DONTNEED) each executable (sync ran before: nothing dirty stays). Returns the paths done."""
     done = []
     for path in paths:
         try:
@@ -91,8 +91,6 @@ def settle_page_cache(paths):
             continue
         try:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            while os.read(fd, 1 << 20):
-                pass
             done.append(path)
         finally:
             os.close(fd)
@@ -268,15 +266,16 @@ def main():
     # A build just before (make bench links a 36 MB binary) leaves dirty pages whose writeback and journal commits
     # slowed every runtime's first group by 20-30% (ext4 inode creation waits on them): flush them first.
     os.sync()
-    # Every measured executable starts from the same page-cache state: evicted and read back, as after a reboot.
-    # A binary fresh from the linker or cp sits in the cache in larger folios, so each page fault maps more and a
-    # command faults ~10% less (cove --version 63 against 70-71; foreground run 6.09 against 6.52 ms), and which
-    # state each runtime was in depended on when it was last written: Cove's on every rebuild.
-    settled = settle_page_cache([cove] + [b for b in bins.values() if b])
+    # Every measured executable starts from the same page-cache state: evicted, so its first (warm-up) runs read it
+    # back through their page faults, as after a reboot. How a file got into the cache decides its folio sizes: one
+    # fresh from the linker or cp faults ~10% less and maps ~15% more (cove --version 63 faults and 3.1 MiB against
+    # 71 and 2.4 MiB) — Cove was measured fresh from every rebuild, the others in whatever state they were.
+    settled = evict_from_page_cache([cove] + [b for b in bins.values() if b])
     meta["page_cache"] = ("Page cache: before measuring, each executable (" + ", ".join(os.path.basename(b) for b in settled)
-                          + ") was evicted (posix_fadvise DONTNEED) and read back once, as after a reboot: a binary fresh "
-                          "from the linker or cp faults ~10% less, and which state each was in depended on when it was "
-                          "last written (Cove's: on every rebuild). Shared libraries are left as they are.")
+                          + ") was evicted (posix_fadvise DONTNEED), so the warm-up runs read it back through their "
+                          "page faults, as after a reboot: a binary fresh from the linker or cp faults ~10% less and "
+                          "maps ~15% more, and which state each was in depended on when it was last written (Cove's: "
+                          "on every rebuild). Shared libraries are left as they are.")
     early_notes = []
     if not os.access(cove, os.X_OK):
         early_notes.append(f"no cove binary at {cove}: build it (make build) or pass --cove PATH; every Cove cell "
