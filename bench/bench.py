@@ -35,7 +35,7 @@ LIMITS_WANT = {"memory": 128 * MiB, "pids": 128, "cpu_shares": 512}
 MODES = {
     "quick": {"lifecycle": 5, "run": 5, "parallel_reps": 1, "parallel_count": 50, "exec": 5,
               "rss_rounds": 2, "mem_step": 2 * MiB, "mem_hi": 128 * MiB, "toolkit": 20, "netns": 20},
-    "full": {"lifecycle": 100, "run": 50, "parallel_reps": 5, "parallel_count": 50, "exec": 100,
+    "full": {"lifecycle": 100, "run": 50, "parallel_reps": 9, "parallel_count": 50, "exec": 100,
              "rss_rounds": 5, "mem_step": 256 * 1024, "mem_hi": 256 * MiB, "toolkit": 300, "netns": 200},
 }
 
