@@ -268,13 +268,13 @@ def main():
     os.sync()
     # Every measured executable starts from the same page-cache state: evicted, so its first (warm-up) runs read it
     # back through their page faults, as after a reboot. How a file got into the cache decides its folio sizes: one
-    # fresh from the linker or cp faults ~10% less and maps ~15% more (cove --version 63 faults and 3.1 MiB against
+    # fresh from the linker or cp faults ~10% less and maps ~30% more (cove --version 63 faults and 3.1 MiB against
     # 71 and 2.4 MiB) — Cove was measured fresh from every rebuild, the others in whatever state they were.
     settled = evict_from_page_cache([cove] + [b for b in bins.values() if b])
     meta["page_cache"] = ("Page cache: before measuring, each executable (" + ", ".join(os.path.basename(b) for b in settled)
                           + ") was evicted (posix_fadvise DONTNEED), so the warm-up runs read it back through their "
                           "page faults, as after a reboot: a binary fresh from the linker or cp faults ~10% less and "
-                          "maps ~15% more, and which state each was in depended on when it was last written (Cove's: "
+                          "maps ~30% more, and which state each was in depended on when it was last written (Cove's: "
                           "on every rebuild). Shared libraries are left as they are.")
     early_notes = []
     if not os.access(cove, os.X_OK):
