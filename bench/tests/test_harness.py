@@ -86,5 +86,22 @@ class NetnsScript(unittest.TestCase):
         self.assertEqual(tools.rows_from_netns_json(None), [])
 
 
+class Report(unittest.TestCase):
+    def doc(self, **extra):
+        meta = {"mode": "full", "date": "d", "git": "g", "machine": {}, "versions": {}, "runs": {"netns": 2}}
+        meta.update(extra.pop("meta", {}))
+        return dict({"meta": meta, "runtime": [], "tools": [], "notes": [], "leftovers": []}, **extra)
+
+    def test_floor_section_and_page_cache_note_only_when_present(self):
+        plain = report.markdown(self.doc())
+        self.assertNotIn("bench/floor/netns.sh", plain)
+        self.assertNotIn("Page cache:", plain)
+        floor = {"argv": ["floor/netns.sh", "--runs", "2"], "exit": 0, "output": "  Swift floor  1.0  (0.60x)\n"}
+        text = report.markdown(self.doc(netns_floor=floor, meta={"page_cache": "Page cache: evicted."}))
+        self.assertIn("## bench/floor/netns.sh", text)
+        self.assertIn("Swift floor  1.0  (0.60x)", text)
+        self.assertIn("Page cache: evicted.", text)
+
+
 if __name__ == "__main__":
     unittest.main()
