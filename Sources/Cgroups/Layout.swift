@@ -50,31 +50,37 @@ public struct CgroupLayout: Equatable, Sendable {
     public static func detect(mountinfo: String) throws -> CgroupLayout {
         var mounts: [String: String] = [:]
         var unified: String?
-        // Bytes, not Characters: String's split walks grapheme clusters, which costs more than the rest of
-        // `create`'s cgroup work. Lines are split into fields only when their type is cgroup or cgroup2.
+        let known = CgroupLayout.v1Controllers
+        // Bytes and index ranges, not Characters or arrays of fields: walking Characters (String.contains,
+        // split) and materializing every field cost ~220K instructions for a 22-line mountinfo, in each
+        // `create`, `run` and `exec`. Only cgroup and cgroup2 lines get a String: the mount point and options.
         let text = Array(mountinfo.utf8)
         var start = 0
         while start < text.count {
             let end = text[start...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
-            let line = text[start..<end]
-            start = end + 1
-            guard let sep = fieldSeparator(line), line[(sep + 3)...].starts(with: "cgroup".utf8) else { continue }
-            let pre = line[..<sep].split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
-            let post = line[(sep + 3)...].split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
-            guard pre.count >= 5, post.count >= 3 else { continue }
-            let mountPoint = unescape(pre[4])
-            let preferred = { (old: String?) in old == nil || (!old!.hasPrefix("/sys/fs/cgroup") && mountPoint.hasPrefix("/sys/fs/cgroup")) }
-            switch post[0] {
-            case "cgroup2":
+            defer { start = end + 1 }
+            // After " - ": type, source, super options; before it: ID, parent ID, major:minor, root, mount point.
+            guard let sep = fieldSeparator(text[start..<end]), text[(sep + 3)..<end].starts(with: "cgroup".utf8) else { continue }
+            let post = fields(text, sep + 3, end, count: 3)
+            guard post.count == 3 else { continue }
+            let isV2 = text[post[0]].elementsEqual("cgroup2".utf8)
+            guard isV2 || text[post[0]].elementsEqual("cgroup".utf8) else { continue }
+            let pre = fields(text, start, sep, count: 5)
+            guard pre.count == 5 else { continue }
+            let mountPoint = unescape(text[pre[4]])
+            let underSysFs = isUnderSysFs(mountPoint)
+            let preferred = { (old: String?) in old == nil || (underSysFs && !isUnderSysFs(old!)) }
+            if isV2 {
                 if preferred(unified) { unified = mountPoint }
-            case "cgroup":
-                for opt in post[2].utf8.split(separator: UInt8(ascii: ",")) {
-                    let o = String(decoding: opt, as: UTF8.self)
-                    guard CgroupLayout.v1Controllers.contains(o) || o.hasPrefix("name=") else { continue }
-                    if preferred(mounts[o]) { mounts[o] = mountPoint }
-                }
-            default:
                 continue
+            }
+            var o = post[2].lowerBound
+            while o < post[2].upperBound {
+                let comma = text[o..<post[2].upperBound].firstIndex(of: UInt8(ascii: ",")) ?? post[2].upperBound
+                let opt = String(decoding: text[o..<comma], as: UTF8.self)
+                o = comma + 1
+                guard known.contains(opt) || opt.utf8.starts(with: "name=".utf8) else { continue }
+                if preferred(mounts[opt]) { mounts[opt] = mountPoint }
             }
         }
         let real = mounts.keys.filter { !$0.hasPrefix("name=") }
@@ -83,6 +89,22 @@ public struct CgroupLayout: Equatable, Sendable {
             return CgroupLayout(mode: .unified, v1Mounts: mounts, unifiedMount: unified)
         }
         return CgroupLayout(mode: unified == nil ? .legacy : .hybrid, v1Mounts: mounts, unifiedMount: unified)
+    }
+
+    static func isUnderSysFs(_ path: String) -> Bool { path.utf8.starts(with: "/sys/fs/cgroup".utf8) }
+
+    /// The ranges of the first `count` space-separated fields of text[from..<to] (runs of spaces are one gap).
+    static func fields(_ text: [UInt8], _ from: Int, _ to: Int, count: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        out.reserveCapacity(count)
+        var i = from
+        while i < to && out.count < count {
+            while i < to && text[i] == 0x20 { i += 1 }
+            let begin = i
+            while i < to && text[i] != 0x20 { i += 1 }
+            if i > begin { out.append(begin..<i) }
+        }
+        return out
     }
 
     /// Where the " - " between a mountinfo line's optional fields and its file system type is.
@@ -103,20 +125,34 @@ public struct CgroupLayout: Equatable, Sendable {
     ]
 
     /// mountinfo escapes space, tab, newline and backslash as \040, \011, \012, \134.
-    static func unescape(_ s: String) -> String {
-        guard s.contains("\\") else { return s }
-        var out = ""
-        var chars = Array(s)[...]
-        while let c = chars.first {
-            chars = chars.dropFirst()
-            if c == "\\", chars.count >= 3, let code = UInt8(String(chars.prefix(3)), radix: 8) {
-                out.append(Character(Unicode.Scalar(code)))
-                chars = chars.dropFirst(3)
+    static func unescape(_ s: String) -> String { unescape(Array(s.utf8)[...]) }
+
+    static func unescape(_ bytes: ArraySlice<UInt8>) -> String {
+        guard bytes.contains(UInt8(ascii: "\\")) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.endIndex,
+               let code = octal(bytes[(i + 1)..<(i + 4)]) {
+                out.append(code)
+                i += 4
             } else {
-                out.append(c)
+                out.append(bytes[i])
+                i += 1
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Three octal digits as one byte; nil for anything else (or above 0o377).
+    static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var v = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
+            v = v * 8 + Int(d - UInt8(ascii: "0"))
+        }
+        return v <= 0xFF ? UInt8(v) : nil
     }
 }
 

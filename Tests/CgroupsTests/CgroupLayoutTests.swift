@@ -82,6 +82,13 @@ struct CgroupLayoutTests {
         let l = try CgroupLayout.detect(mountinfo: text)
         #expect(l.v1Mounts["memory"] == "/sys/fs/cgroup/memory")
         #expect(l.v1Mounts["pids"] == "/mnt/odd dir")
+        // Each escape mountinfo makes; a backslash not followed by three octal digits stays as it is.
+        #expect(CgroupLayout.unescape(#"a\040b\011c\012d\134e"#) == "a b\tc\nd\\e")
+        #expect(CgroupLayout.unescape(#"x\09y\04"#) == #"x\09y\04"#)
+        #expect(CgroupLayout.unescape("plain/path") == "plain/path")
+        // Extra spaces between fields, and a cgroup2 line among v1 ones: a hybrid host.
+        let spaced = "60  22 0:40 /  /sys/fs/cgroup/unified rw - cgroup2  cgroup2 rw\n" + text
+        #expect(try CgroupLayout.detect(mountinfo: spaced).mode == .hybrid)
     }
 
     @Test func noCgroupMountIsAClearError() {
