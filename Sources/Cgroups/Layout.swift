@@ -67,7 +67,7 @@ public struct CgroupLayout: Equatable, Sendable {
             guard isV2 || text[post[0]].elementsEqual("cgroup".utf8) else { continue }
             let pre = fields(text, start, sep, count: 5)
             guard pre.count == 5 else { continue }
-            let mountPoint = unescape(text[pre[4]])
+            let mountPoint = Text.unescapeMountinfo(text[pre[4]])
             let underSysFs = isUnderSysFs(mountPoint)
             let preferred = { (old: String?) in old == nil || (underSysFs && !isUnderSysFs(old!)) }
             if isV2 {
@@ -124,36 +124,8 @@ public struct CgroupLayout: Equatable, Sendable {
         "net_cls", "net_prio", "perf_event", "rdma", "misc",
     ]
 
-    /// mountinfo escapes space, tab, newline and backslash as \040, \011, \012, \134.
-    static func unescape(_ s: String) -> String { unescape(Array(s.utf8)[...]) }
-
-    static func unescape(_ bytes: ArraySlice<UInt8>) -> String {
-        guard bytes.contains(UInt8(ascii: "\\")) else { return String(decoding: bytes, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.endIndex,
-               let code = octal(bytes[(i + 1)..<(i + 4)]) {
-                out.append(code)
-                i += 4
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Three octal digits as one byte; nil for anything else (or above 0o377).
-    static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
-        var v = 0
-        for d in digits {
-            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
-            v = v * 8 + Int(d - UInt8(ascii: "0"))
-        }
-        return v <= 0xFF ? UInt8(v) : nil
-    }
+    /// mountinfo's octal escapes decoded (`Text.unescapeMountinfo`).
+    static func unescape(_ s: String) -> String { Text.unescapeMountinfo(s) }
 }
 
 public enum CgroupVersion: Int, Sendable {

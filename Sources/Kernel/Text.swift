@@ -52,4 +52,35 @@ public enum Text {
     /// Paths are split on the byte: "/" never occurs inside a longer UTF-8 sequence, and String's own
     /// `split` walks grapheme clusters (Character), which a profile of 50 parallel `run`s showed.
     static var slash: UInt8 { 0x2F }
+
+    /// A mountinfo field with its octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) decoded;
+    /// a backslash not followed by three octal digits stays as it is. Bytes throughout: no Character walk.
+    public static func unescapeMountinfo(_ bytes: ArraySlice<UInt8>) -> String {
+        guard bytes.contains(UInt8(ascii: "\\")) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.endIndex, let code = octalByte(bytes[(i + 1)..<(i + 4)]) {
+                out.append(code)
+                i += 4
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func unescapeMountinfo(_ s: String) -> String { unescapeMountinfo(Array(s.utf8)[...]) }
+
+    /// Three octal digits as one byte; nil for anything else (or above 0o377).
+    static func octalByte(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var v = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
+            v = v * 8 + Int(d - UInt8(ascii: "0"))
+        }
+        return v <= 0xFF ? UInt8(v) : nil
+    }
 }

@@ -110,29 +110,12 @@ public enum NamespaceList {
             guard halves.count == 2, halves[1].hasPrefix("nsfs ") else { return nil }
             let fields = halves[0].split(separator: " ")
             guard fields.count >= 5 else { return nil }
-            let root = fields[3], mountPoint = unescape(String(fields[4]))
+            let root = fields[3], mountPoint = Text.unescapeMountinfo(String(fields[4]))
             guard let colon = root.firstIndex(of: ":"), let kind = NamespaceKind(procName: String(root[..<colon])),
                   let inode = UInt64(root[root.index(colon, offsetBy: 2)...].dropLast()),
                   seen.insert(mountPoint).inserted else { return nil }
             return (mountPoint, kind, inode)
         }
-    }
-
-    /// mountinfo escapes space, tab, newline and backslash as octal.
-    static func unescape(_ s: String) -> String {
-        guard s.contains("\\") else { return s }
-        var out = [UInt8](), bytes = Array(s.utf8), i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.count,
-               let v = UInt8(String(decoding: bytes[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
-                out.append(v)
-                i += 4
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The /proc/PID/ns view of one process: (entry name, inode), including pid_for_children/time_for_children.

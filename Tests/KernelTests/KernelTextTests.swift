@@ -26,4 +26,11 @@ import Testing
         }
         #expect(RootfsPaths.relative("//proc//sys/") == "proc/sys")
     }
+
+    @Test("unescapeMountinfo decodes mountinfo's octal escapes and leaves anything else as it is")
+    func mountinfoEscapes() {
+        #expect(Text.unescapeMountinfo(#"/mnt/a\040b\011c\012d\134e"#) == "/mnt/a b\tc\nd\\e")
+        #expect(Text.unescapeMountinfo(#"x\09y\777z\04"#) == #"x\09y\777z\04"#)
+        #expect(Text.unescapeMountinfo(Array("/run/netns/red".utf8)[...]) == "/run/netns/red")
+    }
 }
