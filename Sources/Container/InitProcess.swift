@@ -32,6 +32,18 @@ struct InitConfig {
     /// kernel's work for it (loopback, per-namespace tables) is the largest part of the clone. Only
     /// linux.netDevices needs it at the clone, for `create` moves them in before "go".
     var initUnsharesNetwork: Bool { newNamespaces.contains(.network) && (linux.netDevices ?? [:]).isEmpty }
+    /// The init waits for "go" only when `create` must act on it first: write its id maps (it becomes root
+    /// in its user namespace after "go"), move linux.netDevices into its network namespace, or set its
+    /// oom_score_adj. Otherwise it starts at once: a wake-up across CPUs is ~0.1 ms here, on the critical path.
+    var waitsForGo: Bool {
+        newUserNamespace || !(linux.netDevices ?? [:]).isEmpty || spec.process?.oomScoreAdj != nil
+    }
+    /// "continue" can only follow "mounted" when hooks run between them (prestart, createRuntime: after the
+    /// mounts, before pivot_root); without them `create` sends it as soon as exec.fifo and the state exist, and
+    /// the init, having sent "mounted", finds it waiting.
+    var continuesAfterHooks: Bool {
+        !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty
+    }
     /// The init reads the container's state only for createContainer and startContainer hooks and for a
     /// seccomp listener: without them `create` sends "continue" alone.
     var needsState: Bool {
@@ -50,7 +62,8 @@ struct InitConfig {
 /// (one process fewer to fork and reap) and writes the id maps itself.
 ///
 /// The init then follows `create` step by step over a SOCK_SEQPACKET pair (go → cgroup → mounted → continue
-/// → ready), and waits on exec.fifo until `cove start` opens it. `create` exits; the init is re-parented (to
+/// → ready; "go" and the wait for "continue" only when needed: `waitsForGo`, `continuesAfterHooks`), and waits
+/// on exec.fifo until `cove start` opens it. `create` exits; the init is re-parented (to
 /// the caller's subreaper or PID 1), just as runc's init outlives `runc create`. `cove run` keeps it as its
 /// child and, having no `start` to wait for, says "start" on the same channel (no exec.fifo).
 public enum InitProcess {
@@ -205,7 +218,7 @@ public enum InitProcess {
     static func runStage2(_ cfg: InitConfig, _ ch: SyncChannel) -> Never {
         var reported = false
         do {
-            _ = try ch.expect("go", during: "waiting for cove create")
+            if cfg.waitsForGo { _ = try ch.expect("go", during: "waiting for cove create") }
             if cfg.newUserNamespace {
                 try step("becoming root in the new user namespace") { try Identity.become(uid: 0, gid: 0, groups: nil) }
             }

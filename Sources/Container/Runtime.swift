@@ -89,9 +89,9 @@ public struct Runtime {
         }
         do {
             lock = try store.lock(opts.id)
+            // The owner (a read of /etc/passwd) is looked up once the init is on its way.
             var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
-                                         owner: Identity.passwdName(geteuid()) ?? String(geteuid()), pid: 0,
-                                         initStartTime: 0, phase: .creating, config: raw)
+                                         owner: "", pid: 0, initStartTime: 0, phase: .creating, config: raw)
             record.configText = text
             let stateDir = try step("opening the state directory") {
                 try syscallCheck("open", store.dir(opts.id)) { cove_open(store.dir(opts.id), RootfsPaths.oPath | O_DIRECTORY | O_CLOEXEC, 0) }
@@ -114,14 +114,17 @@ public struct Runtime {
             let channel = try SyncChannel.pair()
             defer { channel.parent.close() }
             pid = try InitProcess.spawn(cfg, channel: channel)
+            if cfg.waitsForGo {
+                try NetDevices.move(spec.linux?.netDevices, into: pid)
+                if let adj = spec.process?.oomScoreAdj {
+                    try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
+                }
+                try channel.parent.send("go")
+            }
             debug("container \(opts.id): init is PID \(pid)")
             record.pid = pid
             record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
-            try NetDevices.move(spec.linux?.netDevices, into: pid)
-            if let adj = spec.process?.oomScoreAdj {
-                try step("process.oomScoreAdj") { try FileIO.write("/proc/\(pid)/oom_score_adj", String(adj)) }
-            }
-            try channel.parent.send("go")
+            record.owner = Identity.passwdName(geteuid()) ?? String(geteuid())
             // While the init sets up its root filesystem: its cgroup, which it joins by itself (InitCgroup,
             // CgroupJoinFiles), then the files it and later commands need, each a new inode (slow on some
             // filesystems). Until state.json is in place the id is taken (the directory) but shows as no
@@ -151,10 +154,13 @@ public struct Runtime {
             // Made while the init mounts: it is "creating" until "ready" (an init that dies says so instead).
             let creating = ContainerStatus.state(record, status: .creating)
             let proceed = cfg.needsState ? "continue " + String(decoding: try creating.forHooks.json(), as: UTF8.self) : "continue"
+            if !cfg.continuesAfterHooks { try tellInit(channel.parent, proceed, fds: [], during: "setting up the root filesystem") }
             _ = try channel.parent.expect("mounted", during: "setting up the root filesystem")
-            try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
-            try HookRunner.run(spec.hooks?.createRuntime, kind: "createRuntime", state: creating)
-            try channel.parent.send(proceed)
+            if cfg.continuesAfterHooks {
+                try HookRunner.run(spec.hooks?.prestart, kind: "prestart", state: creating)
+                try HookRunner.run(spec.hooks?.createRuntime, kind: "createRuntime", state: creating)
+                try channel.parent.send(proceed)
+            }
             if spec.process?.terminal == true {
                 let fd = try channel.parent.expectFD(ContainerConsole.message, during: "setting up the terminal")
                 master = try console.deliver(fd)
