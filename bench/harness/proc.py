@@ -56,11 +56,14 @@ def set_subreaper():
 
 
 class Result:
-    __slots__ = ("argv", "rc", "secs", "maxrss_kb", "log", "timed_out")
+    __slots__ = ("argv", "rc", "secs", "maxrss_kb", "log", "timed_out", "cpu_secs")
 
-    def __init__(self, argv, rc, secs, maxrss_kb, log, timed_out=False):
+    def __init__(self, argv, rc, secs, maxrss_kb, log, timed_out=False, cpu_secs=0.0):
         self.argv, self.rc, self.secs, self.maxrss_kb = argv, rc, secs, maxrss_kb
         self.log, self.timed_out = log, timed_out
+        # User + system time of the command and of every process it started and reaped (wait4's rusage):
+        # for a foreground `run`, the runtime's processes and the container's.
+        self.cpu_secs = cpu_secs
 
     @property
     def ok(self):
@@ -129,8 +132,14 @@ def wait_pidfd(pidfd, timeout):
 
 def reap(pid):
     """wait4 a child that has exited; returns (rc, maxrss_kb), rc negative for a signal."""
+    rc, maxrss, _ = reap_usage(pid)
+    return rc, maxrss
+
+
+def reap_usage(pid):
+    """reap, and the CPU time (user + system seconds) of the child and the descendants it reaped."""
     _, status, ru = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(status), ru.ru_maxrss
+    return os.waitstatus_to_exitcode(status), ru.ru_maxrss, ru.ru_utime + ru.ru_stime
 
 
 def kill_and_reap(pid, pidfd):
@@ -157,8 +166,8 @@ def run(argv, log, timeout=30.0, env=None):
         if not wait_pidfd(pidfd, timeout):
             rc, rss = kill_and_reap(pid, pidfd)
             return Result(argv, rc, time.perf_counter() - t0, rss, log, timed_out=True)
-        rc, rss = reap(pid)
-        return Result(argv, rc, time.perf_counter() - t0, rss, log)
+        rc, rss, cpu = reap_usage(pid)
+        return Result(argv, rc, time.perf_counter() - t0, rss, log, cpu_secs=cpu)
     finally:
         os.close(pidfd)
 
@@ -193,8 +202,8 @@ def run_many(argvs_logs, timeout=120.0):
                 i = pending.pop(fd)
                 poller.unregister(fd)
                 argv, log, pid, _ = procs[i]
-                rc, rss = reap(pid)
-                results[i] = Result(argv, rc, time.perf_counter() - t0, rss, log)
+                rc, rss, cpu = reap_usage(pid)
+                results[i] = Result(argv, rc, time.perf_counter() - t0, rss, log, cpu_secs=cpu)
         wall = time.perf_counter() - t0
         for fd, i in pending.items():
             argv, log, pid, _ = procs[i]

@@ -67,6 +67,17 @@ class Failures(unittest.TestCase):
             self.assertFalse(r.ok)
             self.assertIn("cannot execute /nonexistent/cove", r.error_line())
 
+    def test_cpu_time_counts_the_children_it_reaped(self):
+        # The CPU a foreground `run` costs is mostly its container's: the shell here burns ~0.2 s in a child
+        # it waits for, and the result must count it, while an idle sleep of the same length counts ~nothing.
+        burn = "python3 -c 'import time\nt=time.process_time()\nwhile time.process_time()-t<0.2: pass'"
+        with tempfile.TemporaryDirectory() as d:
+            busy = proc.run(["/bin/sh", "-c", burn + "; true"], os.path.join(d, "log"))
+            idle = proc.run(["/bin/sh", "-c", "sleep 0.2; true"], os.path.join(d, "log"))
+            self.assertTrue(busy.ok and idle.ok)
+            self.assertGreaterEqual(busy.cpu_secs, 0.19)
+            self.assertLess(idle.cpu_secs, 0.1)
+
     def test_timeout_kills_and_reports(self):
         with tempfile.TemporaryDirectory() as d:
             r = proc.run(["/bin/sleep", "5"], os.path.join(d, "log"), timeout=0.2)
