@@ -39,7 +39,7 @@ public enum RootfsPaths {
                 existing -= 1
             }
         }
-        defer { close(dir) }
+        defer { if dir >= 0 { close(dir) } }
         for i in existing..<parts.count {
             let name = parts[i]
             let shown = "/" + Text.join(parts[0...i], separator: "/")

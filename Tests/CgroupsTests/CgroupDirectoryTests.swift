@@ -58,6 +58,11 @@ struct CgroupDirectoryTests {
         try V1CPUSet.inheritParents(of: "\(root)/cove/c1", root: root, options: CgroupOptions())
         #expect(try CgroupFile.read("\(root)/cove/c1/cpuset.cpus") == "1", "a level that is set stays as it is")
         #expect(try CgroupFile.read("\(root)/cpuset.cpus") == "0-3", "the root is never written")
+        // A hierarchy without the files (mounted with noprefix: `cpus`, `mems`) has nothing to fill in.
+        try CgroupCommon.makeDirectories("\(root)/np/c2")
+        try V1CPUSet.inheritParents(of: "\(root)/np/c2", root: root, options: CgroupOptions())
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/np/c2/cpuset.cpus"))
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/np/cpuset.cpus"))
     }
 }
 

@@ -73,7 +73,15 @@ enum V1CPUSet {
         for level in levels.reversed() {
             let parent = PathJoin.parent(level)
             for f in ["cpuset.cpus", "cpuset.mems"] {
-                guard CgroupFile.exists("\(level)/\(f)"), (try CgroupFile.read("\(level)/\(f)")).isEmpty else { continue }
+                // Read without a check first (one kernfs lookup less each): a hierarchy mounted with
+                // `noprefix` has no such file, and nothing to fill in.
+                let current: String
+                do {
+                    current = try CgroupFile.read("\(level)/\(f)")
+                } catch let e as SyscallError where e.errno == .noSuchFileOrDirectory {
+                    continue
+                }
+                guard current.isEmpty else { continue }
                 try CgroupFile.write("\(level)/\(f)", try CgroupFile.read("\(parent)/\(f)"), trace: options.trace)
             }
         }
