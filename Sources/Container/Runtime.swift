@@ -27,11 +27,15 @@ public struct Runtime {
     public var warn: (String) -> Void
     /// Debug lines (`--debug`).
     public var debug: (String) -> Void
+    /// `--debug` is on: lines that cost something to format (one per cgroup file written) are made at all.
+    public var debugging: Bool
 
-    public init(root: String, warn: @escaping (String) -> Void = { _ in }, debug: @escaping (String) -> Void = { _ in }) {
+    public init(root: String, warn: @escaping (String) -> Void = { _ in }, debug: @escaping (String) -> Void = { _ in },
+                debugging: Bool = false) {
         store = StateStore(root: root)
         self.warn = warn
         self.debug = debug
+        self.debugging = debugging
     }
 
     /// Reads, decodes and validates BUNDLE/config.json; returns the spec, absolute bundle and rootfs paths.
@@ -129,7 +133,7 @@ public struct Runtime {
             // CgroupJoinFiles), then the files it and later commands need, each a new inode (slow on some
             // filesystems). Until state.json is in place the id is taken (the directory) but shows as no
             // container; exec.fifo must exist before the init is told to "continue".
-            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug) }
+            cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug, trace: debugging) }
             record.cgroupPaths = cgroups!.paths
             let join = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
             defer { join.close() }
@@ -270,7 +274,7 @@ public struct Runtime {
     /// Every process of the container: through its cgroup; without one (rootless without delegation) the
     /// processes in the container's own PID namespace, or just the init when it shares the host's.
     func killAll(_ record: ContainerRecord, signal: Int32) throws {
-        if try ContainerCgroups.restore(record, warn: warn, debug: debug)?.killAll(signal: signal) == true { return }
+        if try ContainerCgroups.restore(record, warn: warn, debug: debug, trace: debugging)?.killAll(signal: signal) == true { return }
         guard let pidfd = try InitProcess.openChecked(pid: record.pid, startTime: record.initStartTime) else { return }
         defer { close(pidfd) }
         let ownPidNS = (try? record.namespaces())?.contains { $0.type == .pid && $0.path == nil } == true
@@ -316,7 +320,7 @@ public struct Runtime {
             warn("\(error)")
         }
         do {
-            try ContainerCgroups.destroy(record, warn: warn, debug: debug)
+            try ContainerCgroups.destroy(record, warn: warn, debug: debug, trace: debugging)
         } catch {
             // Without --force the state stays, so `delete` can be tried again.
             if !force { throw CoveError("cannot delete container '\(id)': \(error)") }

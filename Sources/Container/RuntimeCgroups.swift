@@ -8,7 +8,7 @@ import OCI
 extension Runtime {
     /// The container's cgroup manager; an error when the container has none (rootless without delegation).
     func cgroups(_ record: ContainerRecord, for command: String) throws -> ContainerCgroups {
-        guard let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug), cg.manager.exists() else {
+        guard let cg = try ContainerCgroups.restore(record, warn: warn, debug: debug, trace: debugging), cg.manager.exists() else {
             throw CoveError("cannot \(command) container '\(record.id)': it has no cgroup (rootless without cgroup delegation)")
         }
         return cg

@@ -112,7 +112,7 @@ enum RuntimeLog {
 /// Shared by the runtime subcommands: the configured runtime, and errors logged before they are printed.
 enum RuntimeCLI {
     static var runtime: Runtime {
-        Runtime(root: RuntimeGlobals.root, warn: RuntimeLog.warn, debug: RuntimeLog.debug)
+        Runtime(root: RuntimeGlobals.root, warn: RuntimeLog.warn, debug: RuntimeLog.debug, debugging: RuntimeGlobals.debug)
     }
 
     static func perform(_ body: () throws -> Void) throws {

@@ -55,6 +55,29 @@ struct StateRecordTests {
         #expect(other.config == (try record()).config)
     }
 
+    @Test("jsonText writes what the Encodable conformance writes: with or without the config's text and cgroup paths")
+    func directText() throws {
+        var variants: [ContainerRecord] = []
+        var r = try record()
+        variants.append(r)
+        r.cgroupPaths = ["memory": "/sys/fs/cgroup/memory/a b", "": "/sys/fs/cgroup/unified/\"q\"", "pids": "/p\\x"]
+        r.owner = "ünïcode\n"
+        variants.append(r)
+        r.configText = nil
+        r.cgroupPaths = nil
+        r.phase = .creating
+        variants.append(r)
+        for v in variants {
+            let direct = v.jsonText
+            let encoded = try JSONTreeEncoder.encode(v)
+            #expect(try SpecDecoder.parse(Array(direct.utf8), source: "a") == (try SpecDecoder.parse(Array(encoded.utf8), source: "b")))
+            if (v.cgroupPaths?.count ?? 0) < 2 { #expect(direct == encoded) }
+            let back = try SpecDecoder.decode(ContainerRecord.self, from: Array(direct.utf8), source: "state.json")
+            #expect(back.id == v.id && back.owner == v.owner && back.pid == v.pid && back.initStartTime == v.initStartTime)
+            #expect(back.phase == v.phase && back.cgroupPaths == v.cgroupPaths && back.config == v.config)
+        }
+    }
+
     @Test("a part of the wrong type names its full path")
     func partErrors() throws {
         let text = #"{"ociVersion":"1.0.2","linux":{"namespaces":[{"type":7}]}}"#

@@ -56,6 +56,26 @@ struct RuntimeCgroupLimitTests {
         b.assertCleanCgroups([path])
     }
 
+    @Test("--debug logs each cgroup file write; without it the log holds none")
+    func debugTracesCgroupWrites() throws {
+        let b = try RuntimeBundle("cgdbg")
+        b.resources(["pids": ["limit": 9]])
+        try b.writeConfig()
+        let traced = b.tmp.file("debug.log"), quiet = b.tmp.file("quiet.log")
+        var ids: [String] = []
+        for (flags, log) in [(["--debug"], traced), ([], quiet)] {
+            let id = b.newID("dbg")
+            ids.append(id)
+            let r = try Cove.run(["--root", b.stateRoot, "--log", log] + flags + ["run", "-b", b.bundle, id], timeout: 60)
+            #expect(r.status == 0, "\(r)")
+        }
+        let lines = ((try? String(contentsOfFile: traced, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines.contains { $0.contains("cgroup: ") && $0.contains("/pids.max <- 9") }, "\(lines)")
+        let none = ((try? String(contentsOfFile: quiet, encoding: .utf8)) ?? "")
+        #expect(!none.contains("cgroup: "), "\(none)")
+        b.assertCleanCgroups(ids.map(RuntimeBundle.cgroup))
+    }
+
     @Test("a pids limit stops a fork loop at pids.max")
     func pidsLimitStopsForks() throws {
         let b = try RuntimeBundle("cgpid")
