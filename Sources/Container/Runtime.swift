@@ -65,7 +65,7 @@ public struct Runtime {
     /// master back to proxy; otherwise the master goes to --console-socket (`ConsoleMode`).
     /// `startNow` is `run`: no exec.fifo; once the state is written the init is told to start on the channel and
     /// the poststart hooks run, as `start` would have done.
-    func create(_ opts: CreateOptions, detached: Bool, startNow: Bool = false) throws -> (pid: pid_t, terminal: Int32?) {
+    func create(_ opts: CreateOptions, detached: Bool, startNow: Bool = false) throws -> (pid: pid_t, terminal: Int32?, record: ContainerRecord) {
         try StateStore.validate(id: opts.id)
         let (spec, raw, text, bundle, rootfs) = try loadBundle(opts.bundle)
         let seccomp = try ContainerSeccomp.make(spec, source: "\(bundle)/config.json")
@@ -178,7 +178,7 @@ public struct Runtime {
                 runPoststart(spec.hooks?.poststart, record: created)
             }
             lock?.release()
-            return (pid, master)
+            return (pid, master, created)
         } catch {
             undo()
             throw CoveError("create \(opts.id): \(error)")
@@ -290,6 +290,11 @@ public struct Runtime {
     /// `cove delete`: a running container needs `force`; a created one is killed like runc does. Runs the
     /// poststop hooks, destroys the cgroup and removes the state directory.
     public func delete(_ id: String, force: Bool) throws {
+        try delete(id, force: force, created: nil)
+    }
+
+    /// `created`: the record `run` has just made, instead of reading state.json back.
+    func delete(_ id: String, force: Bool, created: ContainerRecord?) throws {
         // runc: `delete --force` of a container that does not exist succeeds. Engines rely on it: podman,
         // containerd's shim and Docker call it again after a failed create or an exit already cleaned up.
         try StateStore.validate(id: id)
@@ -297,7 +302,7 @@ public struct Runtime {
         let lock = try store.lock(id)
         defer { lock.release() }
         let record: ContainerRecord
-        do { record = try store.read(id) } catch {
+        do { record = try created ?? store.read(id) } catch {
             // A state directory without a readable state (a crash mid-create) is removed with --force.
             if force { store.remove(id); return }
             throw error
@@ -349,13 +354,15 @@ public struct Runtime {
         let previous = try SignalForwarder.blockForwarded()
         defer { try? previous.setAsMask() }
         // create + start in one: the init starts on "start" from create, without exec.fifo or reading the state back.
-        let (pid, master) = try create(opts, detached: detach, startNow: true)
+        let (pid, master, record) = try create(opts, detached: detach, startNow: true)
         defer { if let master { close(master) } }
         if detach { return 0 }
         // With a terminal and no console socket cove stands between its own terminal and the container's.
         let status = try master.map { try TerminalProxy.run(master: $0, child: pid) } ?? SignalForwarder.wait(for: pid)
         debug("container \(opts.id): \(status)")
-        if !keep { try delete(opts.id, force: true) }
+        // What it deletes is what it made: not read back (update changes only linux.resources; the pid,
+        // its start time, the hooks and the cgroup's directories stay as created).
+        if !keep { try delete(opts.id, force: true, created: record) }
         return status.shellCode
     }
 }
