@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/personality.h>
 #include <sys/mman.h>
@@ -153,6 +154,16 @@ long cove_bpf(int cmd, void *attr, unsigned int size) { return syscall(SYS_bpf, 
 
 int cove_personality(unsigned long persona) { return personality(persona); }
 int cove_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
+int cove_ioctl_ifflags(int fd, unsigned long request, const char *name, short *flags) {
+    struct ifreq req;
+    memset(&req, 0, sizeof req);
+    strncpy(req.ifr_name, name, IFNAMSIZ - 1);
+    req.ifr_flags = *flags;
+    int ret = ioctl(fd, request, &req);
+    *flags = req.ifr_flags;
+    return ret;
+}
+
 int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags) {
     return (int)syscall(SYS_sched_setattr, pid, attr, flags);
 }

@@ -21,6 +21,18 @@ struct RuntimeConfigTests {
         #expect(try inside(b, "hostname; cat /proc/sys/kernel/domainname") == "alpha\nexample.org\n")
     }
 
+    @Test("a new network namespace has lo up, with 127.0.0.1 and ::1, and no other device")
+    func loopbackUp() throws {
+        let b = try RuntimeBundle()
+        b.namespaces(["mount", "pid", "ipc", "uts", "network"])
+        let out = try inside(b, "ls /sys/class/net; cat /sys/class/net/lo/flags; grep -c '127.0.0.1' /proc/net/fib_trie; grep -c ' lo$' /proc/net/if_inet6")
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "lo", "only lo: \(out)")
+        // IFF_UP (0x1) and IFF_LOOPBACK (0x8).
+        #expect(lines.count == 4 && (Int(lines[1].dropFirst(2), radix: 16) ?? 0) & 0x9 == 0x9, "\(out)")
+        #expect((Int(lines.count == 4 ? lines[2] : "") ?? 0) > 0 && (Int(lines.count == 4 ? lines[3] : "") ?? 0) > 0, "addresses: \(out)")
+    }
+
     @Test("process args, env, cwd, user uid/gid, additionalGids and umask")
     func processBasics() throws {
         let b = try RuntimeBundle()

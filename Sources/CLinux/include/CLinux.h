@@ -19,6 +19,7 @@
 #include <linux/if_addr.h>
 #include <linux/veth.h>
 #include <linux/if_arp.h>
+#include <linux/sockios.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -78,6 +79,11 @@ int cove_capset(struct __user_cap_header_struct *h, struct __user_cap_data_struc
 int cove_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int cove_ioctl(int fd, unsigned long request, unsigned long arg);
 int cove_ioctl_ptr(int fd, unsigned long request, void *arg);
+/* ioctl(2) with a struct ifreq holding a device name and its flags (SIOCGIFFLAGS, SIOCSIFFLAGS): Swift sees two
+   clashing definitions of struct ifreq (glibc's net/if.h and linux/if.h), so the struct stays on this side. */
+int cove_ioctl_ifflags(int fd, unsigned long request, const char *name, short *flags);
+static const unsigned long COVE_SIOCGIFFLAGS = SIOCGIFFLAGS;
+static const unsigned long COVE_SIOCSIFFLAGS = SIOCSIFFLAGS;
 
 /* setresuid(2), setresgid(2) */
 int cove_setresuid(uid_t r, uid_t e, uid_t s);
