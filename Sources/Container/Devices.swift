@@ -144,7 +144,10 @@ enum CgroupMount {
         func directory(controllers: String, path: String) -> String? {
             let names = controllers.isEmpty ? [""] : controllers.split(separator: ",").map(String.init)
             for n in names { if let d = made[n] { return d } }
-            let mountPoint = controllers.isEmpty ? layout?.unifiedMount : names.lazy.compactMap { self.layout?.v1Mounts[$0] }.first
+            var mountPoint = controllers.isEmpty ? layout?.unifiedMount : nil
+            if !controllers.isEmpty {
+                for n in names { if let m = layout?.v1Mounts[n] { mountPoint = m; break } }
+            }
             guard let mountPoint else { return nil }
             return path == "/" ? mountPoint : mountPoint + path
         }

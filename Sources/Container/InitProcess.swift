@@ -26,17 +26,18 @@ struct InitConfig {
     var startsOnChannel = false
 
     var linux: Linux { spec.linux ?? Linux() }
-    var newNamespaces: [Linux.NamespaceType] { (linux.namespaces ?? []).filter { $0.path == nil }.map(\.type) }
+    /// Read through `spec.linux?` rather than `linux`, which copies the whole section each time.
+    var newNamespaces: [Linux.NamespaceType] { (spec.linux?.namespaces ?? []).compactMap { $0.path == nil ? $0.type : nil } }
     var newUserNamespace: Bool { newNamespaces.contains(.user) }
     /// A new network namespace is made by the init itself (after "go"), while `create` makes the cgroup: the
     /// kernel's work for it (loopback, per-namespace tables) is the largest part of the clone. Only
     /// linux.netDevices needs it at the clone, for `create` moves them in before "go".
-    var initUnsharesNetwork: Bool { newNamespaces.contains(.network) && (linux.netDevices ?? [:]).isEmpty }
+    var initUnsharesNetwork: Bool { newNamespaces.contains(.network) && (spec.linux?.netDevices ?? [:]).isEmpty }
     /// The init waits for "go" only when `create` must act on it first: write its id maps (it becomes root
     /// in its user namespace after "go"), move linux.netDevices into its network namespace, or set its
     /// oom_score_adj. Otherwise it starts at once: a wake-up across CPUs is ~0.1 ms here, on the critical path.
     var waitsForGo: Bool {
-        newUserNamespace || !(linux.netDevices ?? [:]).isEmpty || spec.process?.oomScoreAdj != nil
+        newUserNamespace || !(spec.linux?.netDevices ?? [:]).isEmpty || spec.process?.oomScoreAdj != nil
     }
     /// "continue" can only follow "mounted" when hooks run between them (prestart, createRuntime: after the
     /// mounts, before pivot_root); without them `create` sends it as soon as exec.fifo and the state exist, and
@@ -69,7 +70,7 @@ struct InitConfig {
 public enum InitProcess {
     /// Starts the init; returns its PID (after stage 1, if there is one, has reported it and been reaped).
     static func spawn(_ cfg: InitConfig, channel: (parent: SyncChannel, child: SyncChannel)) throws -> pid_t {
-        let needsStage1 = cfg.newNamespaces.contains(.time) || (cfg.linux.namespaces ?? []).contains { $0.path != nil }
+        let needsStage1 = cfg.newNamespaces.contains(.time) || (cfg.spec.linux?.namespaces ?? []).contains { $0.path != nil }
         if !needsStage1 { return try cloneDirectly(cfg, channel: channel) }
         let stage1 = try ProcessControl.fork()
         if stage1 == 0 {
