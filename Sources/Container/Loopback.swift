@@ -6,7 +6,7 @@ import Kernel
 /// other network still talks to itself on 127.0.0.1 (engines that want more hand over a namespace by path).
 ///
 /// With SIOCGIFFLAGS/SIOCSIFFLAGS on a datagram socket, as crun does, not rtnetlink: the kernel does the same
-/// (dev_change_flags), and the init — on the critical path of every create — makes three system calls fewer
+/// (dev_change_flags), and the init — on the critical path of every create — makes four system calls fewer
 /// and runs none of the netlink request and reply code (a tenth of its user time in a perf profile).
 enum Loopback {
     static func up() throws {
