@@ -11,71 +11,39 @@ public struct MountOptions: Equatable {
 
     public var isBind: Bool { flags.contains(.bind) }
 
-    /// What each flag option sets (`set`) or clears. A switch, not a Dictionary: the init is the only
-    /// process that reads mount options, and building a 33-entry dictionary there cost ~20 µs on its
-    /// critical path (perf), more than all its lookups.
+    /// What each flag option sets (`set`) or clears. An array searched in order, not a Dictionary: the init is
+    /// the only process that reads mount options, and hashing 33 keys to build a dictionary there cost ~20 µs on
+    /// its critical path (perf), more than all its lookups.
+    static let flagTable: [(name: String, set: Bool, flag: MountFlags)] = [
+        ("async", false, .synchronous), ("atime", false, .noAtime), ("bind", true, .bind), ("defaults", true, []),
+        ("dev", false, .noDev), ("diratime", false, .noDirAtime), ("dirsync", true, .dirSync), ("exec", false, .noExec),
+        ("iversion", true, MountFlags(rawValue: 1 << 23)), ("lazytime", true, .lazyTime), ("loud", false, .silent),
+        ("mand", true, .mandLock), ("noatime", true, .noAtime), ("nodev", true, .noDev), ("nodiratime", true, .noDirAtime),
+        ("noexec", true, .noExec), ("noiversion", false, MountFlags(rawValue: 1 << 23)), ("nolazytime", false, .lazyTime),
+        ("nomand", false, .mandLock), ("norelatime", false, .relAtime), ("nostrictatime", false, .strictAtime),
+        ("nosuid", true, .noSuid), ("nosymfollow", true, .noSymFollow), ("rbind", true, [.bind, .recursive]),
+        ("relatime", true, .relAtime), ("remount", true, .remount), ("ro", true, .readOnly), ("rw", false, .readOnly),
+        ("silent", true, .silent), ("strictatime", true, .strictAtime), ("suid", false, .noSuid), ("sync", true, .synchronous),
+        ("symfollow", false, .noSymFollow),
+    ]
+
+    static let propagationTable: [(name: String, flag: MountFlags)] = [
+        ("private", .private), ("rprivate", [.private, .recursive]), ("shared", .shared), ("rshared", [.shared, .recursive]),
+        ("slave", .slave), ("rslave", [.slave, .recursive]), ("unbindable", .unbindable), ("runbindable", [.unbindable, .recursive]),
+    ]
+
     static func flagOption(_ o: String) -> (set: Bool, flag: MountFlags)? {
-        switch o {
-        case "async": return (false, .synchronous)
-        case "atime": return (false, .noAtime)
-        case "bind": return (true, .bind)
-        case "defaults": return (true, [])
-        case "dev": return (false, .noDev)
-        case "diratime": return (false, .noDirAtime)
-        case "dirsync": return (true, .dirSync)
-        case "exec": return (false, .noExec)
-        case "iversion": return (true, MountFlags(rawValue: 1 << 23))
-        case "lazytime": return (true, .lazyTime)
-        case "loud": return (false, .silent)
-        case "mand": return (true, .mandLock)
-        case "noatime": return (true, .noAtime)
-        case "nodev": return (true, .noDev)
-        case "nodiratime": return (true, .noDirAtime)
-        case "noexec": return (true, .noExec)
-        case "noiversion": return (false, MountFlags(rawValue: 1 << 23))
-        case "nolazytime": return (false, .lazyTime)
-        case "nomand": return (false, .mandLock)
-        case "norelatime": return (false, .relAtime)
-        case "nostrictatime": return (false, .strictAtime)
-        case "nosuid": return (true, .noSuid)
-        case "nosymfollow": return (true, .noSymFollow)
-        case "rbind": return (true, [.bind, .recursive])
-        case "relatime": return (true, .relAtime)
-        case "remount": return (true, .remount)
-        case "ro": return (true, .readOnly)
-        case "rw": return (false, .readOnly)
-        case "silent": return (true, .silent)
-        case "strictatime": return (true, .strictAtime)
-        case "suid": return (false, .noSuid)
-        case "sync": return (true, .synchronous)
-        case "symfollow": return (false, .noSymFollow)
-        default: return nil
-        }
+        for e in flagTable where e.name == o { return (e.set, e.flag) }
+        return nil
     }
 
     static func propagationOption(_ o: String) -> MountFlags? {
-        switch o {
-        case "private": return .private
-        case "rprivate": return [.private, .recursive]
-        case "shared": return .shared
-        case "rshared": return [.shared, .recursive]
-        case "slave": return .slave
-        case "rslave": return [.slave, .recursive]
-        case "unbindable": return .unbindable
-        case "runbindable": return [.unbindable, .recursive]
-        default: return nil
-        }
+        for e in propagationTable where e.name == o { return e.flag }
+        return nil
     }
 
-    static let flagNames = [
-        "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime", "loud", "mand",
-        "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
-        "nosuid", "nosymfollow", "rbind", "relatime", "remount", "ro", "rw", "silent", "strictatime", "suid", "sync", "symfollow",
-    ]
-    static let propagationNames = ["private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"]
-
     /// Every option name Cove interprets itself (for `cove features`).
-    public static var known: [String] { (flagNames + propagationNames + ["idmap", "ridmap"]).sorted() }
+    public static var known: [String] { (flagTable.map { $0.name } + propagationTable.map { $0.name } + ["idmap", "ridmap"]).sorted() }
 
     public init(_ options: [String]?, field: String) throws {
         for o in options ?? [] {

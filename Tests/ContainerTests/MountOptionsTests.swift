@@ -7,9 +7,9 @@ import Kernel
 struct MountOptionsTests {
     @Test("every listed flag and propagation name is interpreted, and only those (the names `features` reports)")
     func namesMatchTheLookups() {
-        for n in MountOptions.flagNames { #expect(MountOptions.flagOption(n) != nil, "\(n)") }
-        for n in MountOptions.propagationNames { #expect(MountOptions.propagationOption(n) != nil, "\(n)") }
-        #expect(Set(MountOptions.flagNames).count == 33 && Set(MountOptions.propagationNames).count == 8)
+        for e in MountOptions.flagTable { #expect(MountOptions.flagOption(e.name)?.flag == e.flag, "\(e.name)") }
+        for e in MountOptions.propagationTable { #expect(MountOptions.propagationOption(e.name) == e.flag, "\(e.name)") }
+        #expect(Set(MountOptions.flagTable.map { $0.name }).count == 33 && Set(MountOptions.propagationTable.map { $0.name }).count == 8)
         for n in ["", "RO", "mode=755", "size=65536k", "rro", "nobind", "x-gvfs-hide"] {
             #expect(MountOptions.flagOption(n) == nil && MountOptions.propagationOption(n) == nil, "\(n)")
         }
