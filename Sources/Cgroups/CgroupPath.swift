@@ -4,12 +4,15 @@ import Kernel
 /// - absolute (`/cove/web`): under the root of every hierarchy;
 /// - relative (`web`): under the cgroup of the calling process (v1: per controller; v2: its parent, because a
 ///   cgroup that holds processes cannot enable controllers for its children);
-/// - empty or absent: the default `/cove/<id>`.
+/// - empty or absent: the default `/cove-<id>`, directly under each hierarchy's root like crun's `/<id>`, with
+///   a prefix so that no container id can name a host cgroup (`user.slice`). Flat: a shared parent would be
+///   made and removed again by every create and delete that finds it absent or leaves it empty — sixteen
+///   cgroup mkdirs and rmdirs more per container on a v1 host, ~0.25 ms of every sequential `run`.
 /// `..` cannot climb out of the hierarchy: the path is cleaned as if rooted first.
 public struct CgroupPath: Equatable, Sendable, CustomStringConvertible {
     /// Cleaned; starts with `/` when absolute. Never empty and never the root itself.
     public var path: String
-    /// True for the default `/cove/<id>`: only then does `destroy` also remove `/cove` once it is empty.
+    /// True for the default path (no linux.cgroupsPath).
     public var isDefault: Bool
 
     public var isRelative: Bool { !path.hasPrefix("/") }
@@ -21,7 +24,7 @@ public struct CgroupPath: Equatable, Sendable, CustomStringConvertible {
             guard !containerID.isEmpty, !containerID.contains("/"), containerID != ".", containerID != ".." else {
                 throw CoveError("container id \"\(containerID)\" cannot name a cgroup")
             }
-            path = "/cove/\(containerID)"
+            path = "/cove-\(containerID)"
             isDefault = true
             return
         }

@@ -137,10 +137,13 @@ enum CgroupCommon {
         }
     }
 
-    /// For the default path /cove/<id>: remove /cove too once no other container uses it. Errors
-    /// (another container's cgroup still inside) are expected and ignored.
-    static func removeDefaultParent(of dir: String) {
-        _ = rmdir(PathJoin.parent(dir))
+    /// A container made by a Cove whose default path was /cove/<id> (before /cove-<id>), deleted by this one:
+    /// /cove goes too once no other container uses it. Errors (another container's cgroup still inside) are
+    /// expected and ignored. The flat default's parent is the hierarchy's root: nothing to try.
+    static func removeLegacyDefaultParent(of dir: String) {
+        let parent = PathJoin.parent(dir)
+        guard parent.hasSuffix("/cove") else { return }
+        _ = rmdir(parent)
     }
 
     static func dedupe(_ dirs: [String]) -> [String] {

@@ -77,8 +77,8 @@ extension CgroupManager {
 /// What `cove state`, `start` and `delete` ask of every container's cgroup, from the directories recorded at
 /// create time (state.json), without detecting the layout (mountinfo) or building a manager.
 public enum RecordedCgroup {
-    /// One rmdir per recorded directory (v1 hierarchies sharing one are tried once) and, for the default
-    /// /cove/<id>, of /cove once empty: true when none is left. False when one is refused (tasks or child
+    /// One rmdir per recorded directory (v1 hierarchies sharing one are tried once) and, for a container on the
+    /// earlier default /cove/<id>, of /cove once empty: true when none is left. False when one is refused (tasks or child
     /// cgroups inside); the manager's `destroy` then does the rest. The managers' `removeIfEmpty` is this.
     public static func removeIfEmpty(_ paths: [String: String], defaultPath: Bool) -> Bool {
         var gone = true
@@ -87,7 +87,7 @@ public enum RecordedCgroup {
                 gone = false
                 continue
             }
-            if defaultPath { CgroupCommon.removeDefaultParent(of: d) }
+            if defaultPath { CgroupCommon.removeLegacyDefaultParent(of: d) }
         }
         return gone
     }

@@ -88,7 +88,24 @@ struct CgroupRecordedFreezerTests {
 
 @Suite("RecordedCgroup: removing the recorded directories")
 struct CgroupRecordedRemoveTests {
-    @Test("every recorded directory goes, shared ones once; /cove too for the default path, once empty")
+    @Test("the default /cove-ID: every recorded directory goes, shared ones once, and the hierarchy roots stay")
+    func removesFlatDefault() throws {
+        let fs = try FakeCgroupfs()
+        let fm = FileManager.default
+        for d in ["memory/cove-c", "cpu,cpuacct/cove-c", "pids/cove-c"] {
+            try fm.createDirectory(atPath: "\(fs.root)/\(d)", withIntermediateDirectories: true)
+        }
+        let paths = ["memory": "\(fs.root)/memory/cove-c", "cpu": "\(fs.root)/cpu,cpuacct/cove-c",
+                     "cpuacct": "\(fs.root)/cpu,cpuacct/cove-c", "pids": "\(fs.root)/pids/cove-c"]
+        #expect(RecordedCgroup.removeIfEmpty(paths, defaultPath: true))
+        for d in ["memory/cove-c", "cpu,cpuacct/cove-c", "pids/cove-c"] {
+            #expect(!fm.fileExists(atPath: "\(fs.root)/\(d)"), "\(d)")
+        }
+        // Empty here (a real hierarchy root is never empty), so an rmdir of the parent would have taken them.
+        for d in ["memory", "cpu,cpuacct", "pids"] { #expect(fm.fileExists(atPath: "\(fs.root)/\(d)"), "\(d)") }
+    }
+
+    @Test("a container on the earlier default /cove/ID: its directories go, and /cove once empty")
     func removesAll() throws {
         let fs = try FakeCgroupfs()
         let fm = FileManager.default

@@ -108,11 +108,14 @@ struct CgroupLayoutTests {
 
 @Suite("CgroupPath: cgroupsPath as runc reads it")
 struct CgroupPathTests {
-    @Test func defaultIsCoveSlashID() throws {
+    @Test("the default is /cove-ID: flat under each hierarchy's root, prefixed so no id names a host cgroup")
+    func defaultIsCoveDashID() throws {
         let p = try CgroupPath(nil, containerID: "web")
-        #expect(p.path == "/cove/web")
+        #expect(p.path == "/cove-web")
         #expect(p.isDefault)
-        #expect(try CgroupPath("", containerID: "db").path == "/cove/db")
+        #expect(!p.isRelative)
+        #expect(try CgroupPath("", containerID: "db").path == "/cove-db")
+        #expect(try CgroupPath(nil, containerID: "user.slice").path == "/cove-user.slice")
     }
 
     @Test func absoluteAndRelativeAreCleaned() throws {

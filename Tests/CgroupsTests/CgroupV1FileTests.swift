@@ -302,11 +302,11 @@ struct CgroupV1FileTests {
         #expect(!m.exists())
         try m.create()
         #expect(m.exists())
-        for c in ["memory", "pids", "cpuset"] { #expect(FileManager.default.fileExists(atPath: "\(fake.root)/\(c)/cove/c1")) }
+        for c in ["memory", "pids", "cpuset"] { #expect(FileManager.default.fileExists(atPath: "\(fake.root)/\(c)/cove-c1")) }
         try m.destroy()
         #expect(!m.exists())
-        // The default path's parent /cove goes too once empty.
-        for c in ["memory", "pids", "cpuset"] { #expect(!FileManager.default.fileExists(atPath: "\(fake.root)/\(c)/cove")) }
+        // The default path is flat: the hierarchy roots (empty here, so an rmdir would take them) stay.
+        for c in ["memory", "pids", "cpuset"] { #expect(FileManager.default.fileExists(atPath: "\(fake.root)/\(c)")) }
         try m.destroy()
     }
 

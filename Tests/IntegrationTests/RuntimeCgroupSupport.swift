@@ -19,7 +19,7 @@ enum HostCgroups {
         return out
     }
 
-    /// The v1 memory/pids/… directory of a cgroup path (`/cove/ID`).
+    /// The v1 memory/pids/… directory of a cgroup path (`/cove-ID`).
     static func dir(_ controller: String, _ path: String) -> String? {
         mounts[controller].map { $0 + path }
     }
@@ -39,7 +39,7 @@ enum HostCgroups {
 
 extension RuntimeBundle {
     /// The default cgroup path of a container.
-    static func cgroup(_ id: String) -> String { "/cove/\(id)" }
+    static func cgroup(_ id: String) -> String { "/cove-\(id)" }
 
     func resources(_ r: [String: Any]) {
         var l = linux

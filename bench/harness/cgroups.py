@@ -1,8 +1,8 @@
 """Finding (and removing) cgroups that runtimes made for the harness's containers and left behind.
 
 Runtimes name a container's cgroup after its id when config.json has no cgroupsPath. With cgroupfs on v1,
-runc puts it under the caller's own cgroup of each hierarchy, crun under the hierarchy's root, so both
-places are searched. Only directories whose name starts with this run's unique prefix are touched, and only
+runc puts it under the caller's own cgroup of each hierarchy, crun under the hierarchy's root (Cove there
+too, as cove-<id>), so both places are searched. Only directories whose name starts with this run's unique prefix are touched, and only
 with rmdir (which the kernel refuses for a cgroup that still has processes or children)."""
 import os
 
@@ -43,7 +43,7 @@ def find_leftovers(prefix):
             except OSError:
                 continue
             found += [os.path.join(parent, e) for e in entries
-                      if e.startswith(prefix) and os.path.isdir(os.path.join(parent, e))]
+                      if (e.startswith(prefix) or e.startswith("cove-" + prefix)) and os.path.isdir(os.path.join(parent, e))]
     return sorted(set(found))
 
 

@@ -114,5 +114,21 @@ class Report(unittest.TestCase):
         self.assertIn("Page cache: evicted.", text)
 
 
+class CgroupLeftovers(unittest.TestCase):
+    def test_finds_each_runtimes_naming_and_nothing_else(self):
+        from harness import cgroups
+        with tempfile.TemporaryDirectory() as root:
+            mnt = os.path.join(root, "memory")
+            for d in ("bx1-a", "cove-bx1-b", "user.slice/bx1-c", "user.slice", "cove-other", "bx2-d"):
+                os.makedirs(os.path.join(mnt, d), exist_ok=True)
+            saved = cgroups._hierarchies
+            cgroups._hierarchies = lambda: [(mnt, "/user.slice")]
+            try:
+                found = cgroups.find_leftovers("bx1-")
+            finally:
+                cgroups._hierarchies = saved
+            self.assertEqual(found, sorted(os.path.join(mnt, d) for d in ("bx1-a", "cove-bx1-b", "user.slice/bx1-c")))
+
+
 if __name__ == "__main__":
     unittest.main()

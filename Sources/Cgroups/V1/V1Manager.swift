@@ -157,7 +157,7 @@ public struct V1Manager: CgroupManager {
     public func destroy() throws {
         for d in dirs {
             try CgroupCommon.removeTree(d, timeoutMilliseconds: options.timeoutMilliseconds)
-            if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: d) }
+            if cgroupPath.isDefault { CgroupCommon.removeLegacyDefaultParent(of: d) }
         }
     }
 

@@ -183,7 +183,7 @@ public struct V2Manager: CgroupManager {
 
     public func destroy() throws {
         try CgroupCommon.removeTree(dir, timeoutMilliseconds: options.timeoutMilliseconds)
-        if cgroupPath.isDefault { CgroupCommon.removeDefaultParent(of: dir) }
+        if cgroupPath.isDefault { CgroupCommon.removeLegacyDefaultParent(of: dir) }
     }
 
     public func removeIfEmpty() -> Bool {
