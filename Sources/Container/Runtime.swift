@@ -93,7 +93,7 @@ public struct Runtime {
         }
         do {
             lock = try store.lock(opts.id)
-            // The owner (a read of /etc/passwd) is looked up once the init is on its way.
+            // The owner (a read of /etc/passwd) is looked up once the init has its cgroup.
             var record = ContainerRecord(id: opts.id, bundle: bundle, rootfs: rootfs, created: Timestamp.now(),
                                          owner: "", pid: 0, initStartTime: 0, phase: .creating, config: raw)
             record.configText = text
@@ -127,12 +127,11 @@ public struct Runtime {
             }
             debug("container \(opts.id): init is PID \(pid)")
             record.pid = pid
-            record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
-            record.owner = Identity.passwdName(geteuid()) ?? String(geteuid())
-            // While the init sets up its root filesystem: its cgroup, which it joins by itself (InitCgroup,
-            // CgroupJoinFiles), then the files it and later commands need, each a new inode (slow on some
-            // filesystems). Until state.json is in place the id is taken (the directory) but shows as no
-            // container; exec.fifo must exist before the init is told to "continue".
+            // While the init sets up its root filesystem: its cgroup first — the init stops at the cgroup
+            // mount until it has joined (InitCgroup, CgroupJoinFiles) — then what only the state needs, then
+            // the files it and later commands need, each a new inode (slow on some filesystems). Until
+            // state.json is in place the id is taken (the directory) but shows as no container; exec.fifo
+            // must exist before the init is told to "continue".
             cgroups = try step("creating the cgroup") { try ContainerCgroups.create(id: opts.id, spec: spec, warn: warn, debug: debug, trace: debugging) }
             record.cgroupPaths = cgroups!.paths
             let join = try step("opening the cgroup's files") { try cgroups!.openJoinFiles() }
@@ -140,6 +139,8 @@ public struct Runtime {
             let message = InitCgroup.Message(paths: cgroups!.paths, files: join.files.map(\.path),
                                              layout: try? ContainerCgroups.hostLayout.get())
             try tellInit(channel.parent, "cgroup " + message.text, fds: join.descriptors, during: "setting up the root filesystem")
+            record.initStartTime = InitProcess.procStat(pid)?.startTime ?? 0
+            record.owner = Identity.passwdName(geteuid()) ?? String(geteuid())
             try step("creating the cgroup") { try cgroups!.applyResources() }
             try step("writing the state") { try store.write(record) }
             if !startNow {
