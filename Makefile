@@ -22,6 +22,7 @@ build:
 	@# SwiftPM does not track the ordering file: relink when it changed.
 	@if [ -e $(BIN) ] && [ linker/hot-symbols.txt -nt $(BIN) ]; then rm -f $(BIN); fi
 	$(SWIFT) build $(RELEASE_FLAGS)
+	@./scripts/hot-symbols.sh --check $(BIN)
 
 install: build
 	install -m 0755 $(BIN) $(PREFIX)/bin/cove
