@@ -2,7 +2,7 @@
 # Appends to linker/hot-symbols.txt the functions and variables cove's hot commands fault on outside the ordered
 # region: code added or renamed since the list was made (scripts/hot-symbols.sh, which regenerates the whole
 # list, needs valgrind and reorders everything). perf traces every page fault of run, create, state, start,
-# kill, delete, --version, netns add/delete and unshare on a copy in a read-only bind mount (no re-exec, so
+# exec, kill, delete, --version, netns add/delete and unshare on a copy in a read-only bind mount (no re-exec, so
 # perf names the symbols); a text fault beyond the ordered region names the function that faulted, a write
 # fault in .data/.bss is mapped to its variable through nm. Relink (`make build`) and run it again until it
 # appends nothing: a symbol moved in can uncover a neighbour that fault-around used to map along with it.
@@ -34,6 +34,8 @@ T state \$C \$R state c
 T start \$C \$R start c
 sleep 0.1
 T delete \$C \$R delete c
+\$C \$R create \$B x >/dev/null 2>&1
+T exec \$C \$R exec x /bin/true
 \$C \$R run -d \$B k >/dev/null 2>&1
 T kill \$C \$R kill k KILL
 sleep 0.1
@@ -42,7 +44,7 @@ T version \$C --version
 T netns-add \$C netns add \$ns
 T netns-delete \$C netns delete \$ns
 T unshare \$C unshare --uts --ipc --net --pid --fork --mount-proc -- /bin/true
-for id in r c k; do \$C \$R delete -f \$id >/dev/null 2>&1; done
+for id in r c x k; do \$C \$R delete -f \$id >/dev/null 2>&1; done
 [ ! -e /run/netns/\$ns ] || \$C netns delete \$ns
 INNER
 unshare -m --propagation private sh "$work/run.sh"
