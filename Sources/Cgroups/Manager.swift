@@ -22,8 +22,9 @@ public protocol CgroupManager {
     /// The directories: v1 controller name → path; v2 has the single key "" (for state.json).
     var paths: [String: String] { get }
 
-    /// Makes the directories (mkdir -p; existing ones are joined, not an error).
-    @discardableResult func create() throws -> [CgroupWarning]
+    /// Makes the directories (mkdir -p; existing ones are joined, not an error). When it throws, what it made
+    /// is gone again.
+    @discardableResult func create() throws -> CgroupCreation
     /// Applies (or, for `cove update`, changes) limits. Every controller and file is checked before the
     /// first write: a limit the host cannot enforce throws an error naming the controller and nothing changes.
     @discardableResult func apply(_ resources: CgroupResources) throws -> [CgroupWarning]
@@ -53,6 +54,21 @@ public protocol CgroupManager {
     func removeIfEmpty() -> Bool
     /// True when the container's cgroup directory exists (v1: any controller's).
     func exists() -> Bool
+}
+
+/// What `create` did: the container's directories that were there before (a cgroupsPath naming an existing
+/// cgroup), the ones it made, parents included, and what it skipped (rootless).
+public struct CgroupCreation: Sendable {
+    public var existing: [String] = []
+    public var made: [String] = []
+    public var warnings: [CgroupWarning] = []
+
+    public init() {}
+
+    /// Undoes the mkdirs, deepest first (after an error, before anything was written or joined).
+    public func removeMade() {
+        for d in made.reversed() { _ = rmdir(d) }
+    }
 }
 
 extension CgroupManager {

@@ -43,23 +43,25 @@ struct ContainerCgroups {
         let resources = try CgroupsConversion.forContainer(spec.linux?.resources ?? Resources())
         let manager = try Cgroup.manager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id,
                                          layout: try hostLayout.get(), options: options(debug: debug, trace: trace))
-        let existed = manager.exists()
+        // mkdir first and look only where one was there already (a cgroupsPath naming an existing cgroup):
+        // checking every directory beforehand cost a failed lookup per hierarchy in every create.
+        let creation = try manager.create()
+        let existed = !creation.existing.isEmpty
         if existed, let pids = try? manager.processes(), !pids.isEmpty {
+            creation.removeMade()
             throw CoveError("cgroup \(manager.cgroupPath) already holds \(pids.count) process(es); a container needs a cgroup of its own")
         }
-        let skipped: [CgroupWarning]
         let (early, late) = split(resources)
         do {
-            skipped = try manager.create()
             if !early.isEmpty { for w in try manager.apply(early) { warn(w.message) } }
         } catch {
             // Only what this call made goes away: an existing cgroup named by cgroupsPath stays.
-            if !existed { try? manager.destroy() }
+            if existed { creation.removeMade() } else { try? manager.destroy() }
             throw error
         }
         // Rootless without delegation: like runc, cove goes on without the directories it may not make
         // (a debug line each); every limit that is not applied because of that is a warning.
-        for w in skipped { debug(w.message) }
+        for w in creation.warnings { debug(w.message) }
         return ContainerCgroups(manager: manager, warn: resources.isEmpty ? debug : warn, resources: late, existed: existed)
     }
 

@@ -310,6 +310,40 @@ struct CgroupV1FileTests {
         try m.destroy()
     }
 
+    @Test("create reports the directories that were there before and the ones it made, parents included")
+    func createReportsExistingAndMade() throws {
+        let fake = try FakeCgroupfs()
+        let fm = FileManager.default
+        for c in ["memory", "pids", "cpuset"] { try fm.createDirectory(atPath: "\(fake.root)/\(c)", withIntermediateDirectories: true) }
+        try fm.createDirectory(atPath: "\(fake.root)/memory/mine/c", withIntermediateDirectories: true)
+        let m = try Cgroup.manager(cgroupsPath: "/mine/c", containerID: "c", layout: .v1(root: fake.root, controllers: ["memory", "pids", "cpuset"]))
+        let done = try m.create()
+        #expect(done.existing == ["\(fake.root)/memory/mine/c"])
+        #expect(Set(done.made) == Set(["pids", "cpuset"].flatMap { ["\(fake.root)/\($0)/mine", "\(fake.root)/\($0)/mine/c"] }))
+        let again = try m.create()
+        #expect(again.made.isEmpty && again.existing.count == 3)
+        done.removeMade()
+        for c in ["pids", "cpuset"] { #expect(!fm.fileExists(atPath: "\(fake.root)/\(c)/mine")) }
+        #expect(fm.fileExists(atPath: "\(fake.root)/memory/mine/c"), "what was there before stays")
+    }
+
+    @Test("a create that fails halfway removes the directories it made and leaves the rest")
+    func failedCreateRemovesWhatItMade() throws {
+        let fake = try FakeCgroupfs()
+        let fm = FileManager.default
+        for c in ["cpuset", "memory"] { try fm.createDirectory(atPath: "\(fake.root)/\(c)", withIntermediateDirectories: true) }
+        try fake.write("cpuset/cpuset.cpus", "0-1\n")
+        try fake.write("cpuset/cpuset.mems", "0\n")
+        // "pids" is a file, not a hierarchy: the mkdir below it fails (ENOTDIR) after cpuset's and memory's.
+        try fake.write("pids", "")
+        let m = try Cgroup.manager(cgroupsPath: nil, containerID: "f", layout: .v1(root: fake.root, controllers: ["cpuset", "memory", "pids"]))
+        #expect(throws: (any Error).self) { try m.create() }
+        for c in ["cpuset", "memory"] {
+            #expect(!fm.fileExists(atPath: "\(fake.root)/\(c)/cove-f"), "\(c)")
+            #expect(fm.fileExists(atPath: "\(fake.root)/\(c)"), "\(c)")
+        }
+    }
+
     @Test func rootlessWithoutDelegationWarns() throws {
         let fake = try FakeCgroupfs()
         try FileManager.default.createDirectory(atPath: "\(fake.root)/memory", withIntermediateDirectories: true)

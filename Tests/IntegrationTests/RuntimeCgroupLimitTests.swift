@@ -183,6 +183,32 @@ struct RuntimeCgroupLimitTests {
         b.assertCleanCgroups([path, RuntimeBundle.cgroup(id)])
     }
 
+    @Test("linux.cgroupsPath naming a cgroup that already holds a process: refused; that cgroup and its process stay, nothing else is left")
+    func occupiedCgroupsPath() throws {
+        let b = try RuntimeBundle("cgbusy")
+        let path = "/" + UniqueName.make("covecgb")
+        // The test's own process in one hierarchy's cgroup at that path.
+        guard let dir = HostCgroups.dir("pids", path) else { return }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        let sleeper = try Spawned(["/bin/sleep", "1000"])
+        defer {
+            kill(sleeper.pid, SIGKILL)
+            _ = sleeper.wait()
+            for _ in 0..<40 where rmdir(dir) != 0 { usleep(50_000) }
+        }
+        try String(sleeper.pid).write(toFile: dir + "/cgroup.procs", atomically: false, encoding: .utf8)
+        b.linux["cgroupsPath"] = path
+        b.script("exec true")
+        try b.writeConfig()
+        let id = b.newID()
+        let r = try b.coveToFiles(["run", "-d", "-b", b.bundle, id])
+        #expect(r.status != 0 && r.errorLine.contains("already holds 1 process"), "\(r)")
+        #expect(kill(sleeper.pid, 0) == 0, "the process in the existing cgroup is left alone")
+        #expect((try? String(contentsOfFile: dir + "/cgroup.procs", encoding: .utf8)) == "\(sleeper.pid)\n")
+        #expect(HostCgroups.leftovers([path]) == [dir], "only the cgroup that was there before")
+        b.assertClean()
+    }
+
     @Test("cpu shares, quota, cpuset and blkio weight land in their files; cove features reports cgroup v1 and v2")
     func otherControllers() throws {
         let b = try RuntimeBundle("cgcpu")

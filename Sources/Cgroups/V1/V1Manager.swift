@@ -57,20 +57,28 @@ public struct V1Manager: CgroupManager {
     }
 
     @discardableResult
-    public func create() throws -> [CgroupWarning] {
-        var warnings: [CgroupWarning] = []
-        for c in V1Manager.managed {
-            guard let d = paths[c] else { continue }
-            do {
-                try CgroupCommon.makeDirectories(d)
-                if c == "cpuset", let root = layout.v1Mounts["cpuset"] {
-                    try V1CPUSet.inheritParents(of: d, root: root, options: options)
+    public func create() throws -> CgroupCreation {
+        var done = CgroupCreation()
+        do {
+            for c in V1Manager.managed {
+                guard let d = paths[c] else { continue }
+                do {
+                    let made = try CgroupCommon.makeDirectories(d)
+                    done.made += made
+                    // Hierarchies mounted together share a directory: the first made it.
+                    if made.last != d && !done.made.contains(d) && !done.existing.contains(d) { done.existing.append(d) }
+                    if c == "cpuset", let root = layout.v1Mounts["cpuset"] {
+                        try V1CPUSet.inheritParents(of: d, root: root, options: options)
+                    }
+                } catch where options.rootless && CgroupFile.isPermission(error) {
+                    done.warnings.append(CgroupWarning("rootless: cannot create cgroup \(d) (\(error)); \(c) limits and accounting are skipped"))
                 }
-            } catch where options.rootless && CgroupFile.isPermission(error) {
-                warnings.append(CgroupWarning("rootless: cannot create cgroup \(d) (\(error)); \(c) limits and accounting are skipped"))
             }
+        } catch {
+            done.removeMade()
+            throw error
         }
-        return warnings
+        return done
     }
 
     /// Plans every write for `r` without writing: exposed for tests and `--debug`.

@@ -47,12 +47,14 @@ public struct V2Manager: CgroupManager {
     }
 
     @discardableResult
-    public func create() throws -> [CgroupWarning] {
-        var warnings: [CgroupWarning] = []
+    public func create() throws -> CgroupCreation {
+        var done = CgroupCreation()
         do {
-            _ = try CgroupCommon.makeDirectories(dir)
+            done.made = try CgroupCommon.makeDirectories(dir)
+            if done.made.last != dir { done.existing = [dir] }
         } catch where options.rootless && CgroupFile.isPermission(error) {
-            return [CgroupWarning("rootless: cannot create cgroup \(dir) (\(error)); resource limits are skipped")]
+            done.warnings = [CgroupWarning("rootless: cannot create cgroup \(dir) (\(error)); resource limits are skipped")]
+            return done
         }
         // Enable controllers top-down: a level offers only what its parent enabled for it.
         var ancestors: [String] = []
@@ -71,10 +73,13 @@ public struct V2Manager: CgroupManager {
             do {
                 try CgroupFile.write("\(a)/cgroup.subtree_control", Text.join(missing.map { "+" + $0 }[...], separator: " "), trace: options.trace)
             } catch where options.rootless && CgroupFile.isPermission(error) {
-                warnings.append(CgroupWarning("rootless: cannot enable controllers \(missing.joined(separator: ",")) in \(a) (\(error))"))
+                done.warnings.append(CgroupWarning("rootless: cannot enable controllers \(missing.joined(separator: ",")) in \(a) (\(error))"))
+            } catch {
+                done.removeMade()
+                throw error
             }
         }
-        return warnings
+        return done
     }
 
     /// Plans every file write for `r` (devices excepted: those become an eBPF program).
