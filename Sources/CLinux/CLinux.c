@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <sys/signalfd.h>
 #include <termios.h>
@@ -162,6 +163,11 @@ int cove_ioctl_ifflags(int fd, unsigned long request, const char *name, short *f
     int ret = ioctl(fd, request, &req);
     *flags = req.ifr_flags;
     return ret;
+}
+
+long cove_statfs_type(const char *path) {
+    struct statfs fs;
+    return statfs(path, &fs) == 0 ? (long)fs.f_type : -1;
 }
 
 int cove_sched_setattr(pid_t pid, struct cove_sched_attr *attr, unsigned int flags) {

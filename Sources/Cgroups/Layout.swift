@@ -1,6 +1,6 @@
 import Kernel
 
-/// Which cgroup layout a host uses, found at run time from /proc/self/mountinfo.
+/// Which cgroup layout a host uses, found at run time (/sys/fs/cgroup, or /proc/self/mountinfo).
 public struct CgroupLayout: Equatable, Sendable {
     public enum Mode: String, Sendable {
         /// Only the v2 hierarchy (most current distributions).
@@ -40,9 +40,63 @@ public struct CgroupLayout: Equatable, Sendable {
     /// The cgroup version the manager for this layout speaks.
     public var version: CgroupVersion { mode == .unified ? .v2 : .v1 }
 
-    /// Reads /proc/self/mountinfo and detects the layout.
-    public static func detect(mountinfoPath: String = "/proc/self/mountinfo") throws -> CgroupLayout {
+    /// The host's layout: from /sys/fs/cgroup itself where it is laid out as systemd and the distributions
+    /// mount it (`fromSysFsCgroup`), otherwise from /proc/self/mountinfo. The kernel writes mountinfo's text
+    /// for every mount of the namespace: about as costly as the first way with this machine's 30 mounts
+    /// (45 µs of reads against two statfs, a getdents and /proc/self/cgroup), 0.3 ms more per `run` with 324
+    /// — and a host running many containers has hundreds.
+    public static func detect() throws -> CgroupLayout {
+        if let layout = fromSysFsCgroup() { return layout }
+        return try detect(mountinfoPath: "/proc/self/mountinfo")
+    }
+
+    /// Reads a mountinfo file and detects the layout.
+    public static func detect(mountinfoPath: String) throws -> CgroupLayout {
         try detect(mountinfo: FileIO.readString(mountinfoPath))
+    }
+
+    static let cgroupMagic = 0x0027_e0eb, cgroup2Magic = 0x6367_7270, tmpfsMagic = 0x0102_1994
+
+    /// The layout read from `root` (/sys/fs/cgroup): cgroup2 there is the unified layout; a tmpfs holds one
+    /// directory per hierarchy, named after its controllers (`cpu,cpuacct`; `systemd` for name=systemd) and
+    /// `unified` for a cgroup2 mount. The names are checked against the hierarchies the kernel lists for this
+    /// process (`procCgroup`, the controller lists of its v1 lines) rather than each directory with a statfs
+    /// (~5 µs each, as much as mountinfo costs on a host with few mounts): a directory of a hierarchy's name
+    /// that is not its mount would show at the first file Cove opens in it, as an error. Nil — and mountinfo
+    /// decides — when anything differs: another file system, a name that is not a list of known controllers,
+    /// a hierarchy the kernel lists without a directory of its name, or `unified` that is not cgroup2.
+    static func fromSysFsCgroup(_ root: String = "/sys/fs/cgroup", procCgroup: String = "/proc/self/cgroup") -> CgroupLayout? {
+        guard let type = FileIO.fileSystemType(root) else { return nil }
+        if type == cgroup2Magic { return CgroupLayout(mode: .unified, unifiedMount: root) }
+        guard type == tmpfsMagic, let names = try? FileIO.listDirectories(root) else { return nil }
+        var mounts: [String: String] = [:]
+        var unified: String?
+        var found: Set<String> = []
+        for name in names {
+            let path = root + "/" + name
+            if name == "unified" {
+                guard FileIO.fileSystemType(path) == cgroup2Magic else { return nil }
+                unified = path
+                continue
+            }
+            let controllers = name == "systemd" ? ["name=systemd"] : name.split(separator: ",").map(String.init)
+            guard controllers == ["name=systemd"] || controllers.allSatisfy({ v1Controllers.contains($0) }) else { return nil }
+            found.insert(controllers.sorted().joined(separator: ","))
+            for c in controllers { mounts[c] = path }
+        }
+        guard let text = try? FileIO.readString(procCgroup) else { return nil }
+        var listed: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3, f[0] != "0", !f[1].isEmpty else { continue }
+            listed.insert(f[1].split(separator: ",").map(String.init).sorted().joined(separator: ","))
+        }
+        guard listed == found else { return nil }
+        if mounts.keys.allSatisfy({ $0.hasPrefix("name=") }) {
+            guard let unified else { return nil }
+            return CgroupLayout(mode: .unified, v1Mounts: mounts, unifiedMount: unified)
+        }
+        return CgroupLayout(mode: unified == nil ? .legacy : .hybrid, v1Mounts: mounts, unifiedMount: unified)
     }
 
     /// Detects the layout from mountinfo text. When a hierarchy is mounted more than once the mount under

@@ -50,6 +50,13 @@ public enum FileIO {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// The file system type (statfs(2)'s f_type: a magic number such as 0x63677270 for cgroup2); nil where
+    /// statfs fails.
+    public static func fileSystemType(_ path: String) -> Int? {
+        let type = cove_statfs_type(path)
+        return type < 0 ? nil : type
+    }
+
     /// Creates a directory and its parents (mkdir -p).
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         if isDirectory(path) { return }

@@ -104,6 +104,34 @@ struct CgroupLayoutTests {
         let l = try CgroupLayout.detect()
         #expect(l.unifiedMount != nil || !l.v1Mounts.isEmpty)
     }
+
+    @Test("on this host /sys/fs/cgroup read directly gives what mountinfo gives, and is used where the layout is the usual one")
+    func directReadAgreesWithMountinfo() throws {
+        let fromMountinfo = try CgroupLayout.detect(mountinfoPath: "/proc/self/mountinfo")
+        let direct = CgroupLayout.fromSysFsCgroup()
+        if let direct { #expect(direct == fromMountinfo) }
+        #expect(try CgroupLayout.detect() == fromMountinfo)
+        // Every hierarchy under /sys/fs/cgroup, in a directory named after its controllers: the usual layout.
+        let usual = fromMountinfo.v1Mounts.allSatisfy { c, mp in
+            mp.hasPrefix("/sys/fs/cgroup/") && (c == "name=systemd" ? mp.hasSuffix("/systemd") : mp.split(separator: "/").last!.split(separator: ",").contains(Substring(c)))
+        } && (fromMountinfo.unifiedMount?.hasPrefix("/sys/fs/cgroup") ?? true)
+        if usual { #expect(direct != nil, "\(fromMountinfo)") }
+    }
+
+    @Test("a root that is no cgroup tree, or hierarchies the kernel lists without a directory, leave it to mountinfo")
+    func directReadDefers() throws {
+        let fake = try FakeCgroupfs()
+        try "12:memory:/\n0::/\n".write(toFile: fake.root + "/cgroup", atomically: false, encoding: .utf8)
+        #expect(CgroupLayout.fromSysFsCgroup(fake.root, procCgroup: fake.root + "/cgroup") == nil)
+        #expect(CgroupLayout.fromSysFsCgroup("/sys/fs/cgroup", procCgroup: fake.root + "/missing") == nil
+                || FileIO.fileSystemType("/sys/fs/cgroup") == CgroupLayout.cgroup2Magic)
+        if FileIO.fileSystemType("/sys/fs/cgroup") == CgroupLayout.tmpfsMagic {
+            // The kernel names a hierarchy (here an invented one) that no directory holds.
+            let real = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+            try (real + "99:name=nowhere:/\n").write(toFile: fake.root + "/extra", atomically: false, encoding: .utf8)
+            #expect(CgroupLayout.fromSysFsCgroup("/sys/fs/cgroup", procCgroup: fake.root + "/extra") == nil)
+        }
+    }
 }
 
 @Suite("CgroupPath: cgroupsPath as runc reads it")

@@ -82,6 +82,8 @@ int cove_ioctl_ptr(int fd, unsigned long request, void *arg);
 /* ioctl(2) with a struct ifreq holding a device name and its flags (SIOCGIFFLAGS, SIOCSIFFLAGS): Swift sees two
    clashing definitions of struct ifreq (glibc's net/if.h and linux/if.h), so the struct stays on this side. */
 int cove_ioctl_ifflags(int fd, unsigned long request, const char *name, short *flags);
+/* statfs(2)'s f_type, or -1 with errno: Swift's Glibc module leaves sys/vfs.h out. */
+long cove_statfs_type(const char *path);
 static const unsigned long COVE_SIOCGIFFLAGS = SIOCGIFFLAGS;
 static const unsigned long COVE_SIOCSIFFLAGS = SIOCSIFFLAGS;
 
