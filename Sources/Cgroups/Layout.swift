@@ -81,7 +81,7 @@ public struct CgroupLayout: Equatable, Sendable {
             }
             let controllers = name == "systemd" ? ["name=systemd"] : name.split(separator: ",").map(String.init)
             guard controllers == ["name=systemd"] || controllers.allSatisfy({ v1Controllers.contains($0) }) else { return nil }
-            found.insert(controllers.sorted().joined(separator: ","))
+            found.insert(Text.join(controllers.sorted()[...], separator: ","))
             for c in controllers { mounts[c] = path }
         }
         guard let text = try? FileIO.readString(procCgroup) else { return nil }
@@ -89,7 +89,7 @@ public struct CgroupLayout: Equatable, Sendable {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard f.count == 3, f[0] != "0", !f[1].isEmpty else { continue }
-            listed.insert(f[1].split(separator: ",").map(String.init).sorted().joined(separator: ","))
+            listed.insert(Text.join(f[1].split(separator: ",").map(String.init).sorted()[...], separator: ","))
         }
         guard listed == found else { return nil }
         if mounts.keys.allSatisfy({ $0.hasPrefix("name=") }) {
