@@ -11,18 +11,11 @@
 set -eu
 [ "$(id -u)" = 0 ] || { echo "conformance-scans: needs root" >&2; exit 1; }
 command -v gdb >/dev/null || { echo "conformance-scans: apt-get install gdb" >&2; exit 1; }
-repo=$(cd "$(dirname "$0")/.." && pwd)
-bin=$(realpath "${1:-$repo/.build/release/cove}")
-work=$(mktemp -d /tmp/cove-scans.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ro" "$work/state"
-cp "$bin" "$work/ro/cove"
-sh "$repo/scripts/mkrootfs.sh" "$work/bundle/rootfs" >/dev/null
-(cd "$work/bundle" && runc spec && sed -i 's/"sh"/"\/bin\/true"/; s/"terminal": true/"terminal": false/' config.json)
+. "$(dirname "$0")/ro-copy.sh"
+ro_copy scans "${1:-}"
 mkdir -p "$work/sleeper"
 sed "s|\"/bin/true\"|\"/bin/sleep\", \"3600\"|; s|\"path\": \"rootfs\"|\"path\": \"$work/bundle/rootfs\"|" \
     "$work/bundle/config.json" > "$work/sleeper/config.json"
-: > "$work/empty"
 cat > "$work/gdb" <<'GDB'
 set pagination off
 set breakpoint pending on
@@ -39,8 +32,7 @@ run
 GDB
 cat > "$work/run.sh" <<INNER
 set +e
-mount --bind $work/ro $work/ro && mount -o remount,bind,ro $work/ro
-[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind $work/empty /sys/fs/cgroup/unified/cgroup.controllers
+$RO_MOUNTS
 C=$work/ro/cove; R="--root $work/state"; ns=cove-scan-\$\$; dev=cscan\$\$
 scan() {
     timeout 60 gdb -q -batch -x $work/gdb --args "\$@" > $work/out 2>&1 </dev/null

@@ -11,20 +11,12 @@
 set -eu
 [ "$(id -u)" = 0 ] || { echo "hot-faults: needs root" >&2; exit 1; }
 command -v perf >/dev/null || { echo "hot-faults: needs perf (linux-perf)" >&2; exit 1; }
-repo=$(cd "$(dirname "$0")/.." && pwd)
-bin=$(realpath "${1:-$repo/.build/release/cove}")
-work=$(mktemp -d /tmp/cove-hotfaults.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ro" "$work/trace" "$work/state"
-cp "$bin" "$work/ro/cove"
-strip --strip-debug "$work/ro/cove"
-sh "$repo/scripts/mkrootfs.sh" "$work/bundle/rootfs" >/dev/null
-(cd "$work/bundle" && runc spec && sed -i 's/"sh"/"\/bin\/true"/; s/"terminal": true/"terminal": false/' config.json)
-: > "$work/empty"
+. "$(dirname "$0")/ro-copy.sh"
+ro_copy hotfaults "${1:-}" strip
+mkdir -p "$work/trace"
 cat > "$work/run.sh" <<INNER
 set +e
-mount --bind $work/ro $work/ro && mount -o remount,bind,ro $work/ro
-[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind $work/empty /sys/fs/cgroup/unified/cgroup.controllers
+$RO_MOUNTS
 C=$work/ro/cove; R="--root $work/state"; B="--bundle $work/bundle"; ns=cove-hotfaults-\$\$
 T() { out=\$1; shift; perf trace -F all --no-syscalls -o $work/trace/\$out.txt -- "\$@" >/dev/null 2>&1; }
 for i in 1 2 3; do \$C \$R run \$B warm\$i >/dev/null 2>&1; done

@@ -31,21 +31,13 @@ if [ "${1:-}" = --check ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "hot-symbols: needs root" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "hot-symbols: apt-get install valgrind" >&2; exit 1; }
-repo=$(cd "$(dirname "$0")/.." && pwd)
-bin=$(realpath "${1:-$repo/.build/release/cove}")
-work=$(mktemp -d /tmp/cove-hot.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ro" "$work/out" "$work/state"
-cp "$bin" "$work/ro/cove"
-strip --strip-debug "$work/ro/cove"  # valgrind 3.19 cannot read the DWARF 5 the toolchain writes
-sh "$repo/scripts/mkrootfs.sh" "$work/bundle/rootfs" >/dev/null
-(cd "$work/bundle" && runc spec && sed -i 's/"sh"/"\/bin\/true"/; s/"terminal": true/"terminal": false/' config.json)
-: > "$work/empty"
+. "$(dirname "$0")/ro-copy.sh"
+ro_copy hot "${1:-}" strip
+mkdir -p "$work/out"
 cat > "$work/run.sh" <<INNER
 set +e
-mount --bind $work/ro $work/ro && mount -o remount,bind,ro $work/ro
+$RO_MOUNTS
 mount --bind /usr/libexec/valgrind /usr/libexec/valgrind && mount -o remount,bind,ro /usr/libexec/valgrind
-[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind $work/empty /sys/fs/cgroup/unified/cgroup.controllers
 C=$work/ro/cove; R="--root $work/state"; B="--bundle $work/bundle"
 VG="valgrind --tool=callgrind --demangle=no --callgrind-out-file=$work/out/%p.out"
 _COVE_SEALED_EXE=1 \$VG \$C \$R create \$B a </dev/null >/dev/null 2>&1
