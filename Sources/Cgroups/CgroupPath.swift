@@ -62,15 +62,30 @@ public struct ProcessCgroups: Equatable, Sendable {
     public init(text: String) {
         v1 = [:]
         v2 = nil
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard f.count == 3 else { continue }
-            let path = String(f[2])
-            if f[0] == "0" && f[1].isEmpty {
-                v2 = path
+        for (id, controllers, path) in ProcessCgroups.lines(text) {
+            if id == "0" && controllers.isEmpty {
+                v2 = String(path)
             } else {
-                for c in f[1].split(separator: ",") { v1[String(c)] = path }
+                for c in controllers.split(separator: ",") { v1[String(c)] = String(path) }
             }
+        }
+    }
+
+    /// The v1 hierarchies listed in /proc/PID/cgroup text, each as its controllers sorted and joined by ","
+    /// (`cpu,cpuacct`, `name=systemd`): which controllers share a hierarchy, which `v1` does not keep.
+    static func v1Hierarchies(_ text: String) -> Set<String> {
+        var out: Set<String> = []
+        for (id, controllers, _) in lines(text) where id != "0" && !controllers.isEmpty {
+            out.insert(Text.join(controllers.split(separator: ",").map(String.init).sorted()[...], separator: ","))
+        }
+        return out
+    }
+
+    /// The `ID:controllers:path` lines; malformed ones are skipped.
+    static func lines(_ text: String) -> [(id: Substring, controllers: Substring, path: Substring)] {
+        text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            return f.count == 3 ? (f[0], f[1], f[2]) : nil
         }
     }
 

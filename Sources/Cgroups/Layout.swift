@@ -84,14 +84,7 @@ public struct CgroupLayout: Equatable, Sendable {
             found.insert(Text.join(controllers.sorted()[...], separator: ","))
             for c in controllers { mounts[c] = path }
         }
-        guard let text = try? FileIO.readString(procCgroup) else { return nil }
-        var listed: Set<String> = []
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard f.count == 3, f[0] != "0", !f[1].isEmpty else { continue }
-            listed.insert(Text.join(f[1].split(separator: ",").map(String.init).sorted()[...], separator: ","))
-        }
-        guard listed == found else { return nil }
+        guard let text = try? FileIO.readString(procCgroup), ProcessCgroups.v1Hierarchies(text) == found else { return nil }
         if mounts.keys.allSatisfy({ $0.hasPrefix("name=") }) {
             guard let unified else { return nil }
             return CgroupLayout(mode: .unified, v1Mounts: mounts, unifiedMount: unified)

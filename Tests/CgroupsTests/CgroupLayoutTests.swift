@@ -187,6 +187,8 @@ struct CgroupPathTests {
         #expect(own.v1["cpuacct"] == "/user.slice")
         #expect(own.v1["name=systemd"] == "/")
         #expect(own.v2 == "/user.slice/session-1.scope")
+        let hierarchies = ProcessCgroups.v1Hierarchies("9:name=systemd:/\n2:cpuacct,cpu:/a\n0::/x\nbad line\n")
+        #expect(hierarchies == ["name=systemd", "cpu,cpuacct"])
     }
 
     @Test func v1DirectoriesPerController() throws {
